@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package that building and testing Latchkey needs.
+# Idempotent: packages already present are skipped, so `make run` and `make test`
+# can call it every time at almost no cost.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config ninja-build libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+  libsoci-dev libsoci-postgresql4.0 libsoci-sqlite3-4.0 libpq-dev libsqlite3-dev sqlite3
+  libsodium-dev libfido2-dev libcbor-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libqrencode-dev libzxcvbn-dev libphonenumber-dev libprotobuf-dev libicu-dev
+  libldap-dev libcurl4-openssl-dev zlib1g-dev
+  postgresql slapd ldap-utils python3-aiosmtpd oathtool wrk curl ca-certificates openssl xxd
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run as root (or: sudo $0)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

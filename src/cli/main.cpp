@@ -1,0 +1,113 @@
+// The `latchkey` command line (CLI11 lives in this file only: it is heavy).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "crypto/sodium_random.hpp"
+#include "delivery/sender.hpp"
+
+using namespace latchkey;
+
+namespace {
+
+std::string ConfigPath(const std::string& flag, const std::map<std::string, std::string>& env) {
+  if (!flag.empty()) return flag;
+  if (auto it = env.find("LATCHKEY_CONFIG"); it != env.end() && !it->second.empty()) return it->second;
+  std::error_code ec;
+  if (std::filesystem::exists("latchkey.toml", ec)) return "latchkey.toml";
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!InitCrypto()) {
+    std::cerr << "latchkey: libsodium could not initialise\n";
+    return kExitUnavailable;
+  }
+  InitHttpClientLibrary();
+
+  CLI::App app{"Latchkey: self-service password reset and security-info registration"};
+  app.require_subcommand(1);
+  std::string config_flag;
+  app.add_option("--config", config_flag, "configuration file (default: ./latchkey.toml if present)")
+      ->check(CLI::ExistingFile);
+
+  ServeArgs serve_args;
+  auto* serve = app.add_subcommand("serve", "run the HTTP service (API and portal)");
+  serve->add_flag("--dev", serve_args.dev, "development mode: demo account, dev outbox");
+
+  auto* migrate = app.add_subcommand("migrate", "apply schema migrations");
+
+  auto* config_cmd = app.add_subcommand("config", "configuration");
+  config_cmd->require_subcommand(1);
+  auto* config_check = config_cmd->add_subcommand("check", "validate the configuration");
+  auto* config_defaults = config_cmd->add_subcommand("defaults", "print every key with its default");
+
+  auto* user = app.add_subcommand("user", "accounts");
+  user->require_subcommand(1);
+  UserAddArgs add_args;
+  auto* user_add = user->add_subcommand("add", "create an account");
+  user_add->add_option("NAME", add_args.username, "username")->required();
+  user_add->add_option("--email", add_args.email, "alternate email address (usable for reset at once)");
+  user_add->add_option("--phone", add_args.phone, "mobile number, E.164 (+447700900123)");
+  user_add->add_option("--display-name", add_args.display_name, "the person's name");
+  user_add->add_flag("--password-stdin", add_args.password_stdin, "read the initial password from stdin");
+
+  UserImportArgs import_args;
+  auto* user_import = user->add_subcommand("import", "create or update accounts from a CSV file");
+  user_import->add_option("FILE", import_args.file, "CSV with a header: username,display_name,email,phone")
+      ->required();
+  user_import->add_flag("--dry-run", import_args.dry_run, "validate every row, write nothing");
+
+  std::string show_name;
+  bool show_json = false;
+  auto* user_show = user->add_subcommand("show", "one account: status, methods (masked), lock state");
+  user_show->add_option("NAME", show_name, "username")->required();
+  user_show->add_flag("--json", show_json, "print JSON");
+
+  bool list_json = false;
+  auto* user_list = user->add_subcommand("list", "every account");
+  user_list->add_flag("--json", list_json, "print JSON");
+
+  auto* outbox = app.add_subcommand("outbox", "queued and sent messages");
+  outbox->require_subcommand(1);
+  OutboxListArgs outbox_args;
+  auto* outbox_list = outbox->add_subcommand("list", "messages, newest first");
+  outbox_list->add_option("--to", outbox_args.to, "only messages to this address or number");
+  outbox_list->add_option("--limit", outbox_args.limit, "at most this many")->check(CLI::Range(1, 10000));
+  outbox_list->add_flag("--json", outbox_args.json, "print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    (void)app.exit(e);
+    return kExitUsage;
+  }
+
+  const auto env = LatchkeyEnvironment();
+  const ConfigLoad load = LoadConfig(ConfigPath(config_flag, env), env);
+  if (*config_check) return CmdConfigCheck(load, std::cout);
+  if (*config_defaults) return CmdConfigDefaults(std::cout);
+  if (!load.ok()) {
+    (void)CmdConfigCheck(load, std::cerr);
+    return kExitRejected;
+  }
+  const Config& config = load.config;
+
+  if (*serve) return CmdServe(config, serve_args);
+  if (*migrate) return CmdMigrate(config);
+  if (*user_add) return CmdUserAdd(config, add_args);
+  if (*user_import) return CmdUserImport(config, import_args);
+  if (*user_show) return CmdUserShow(config, show_name, show_json);
+  if (*user_list) return CmdUserList(config, list_json);
+  if (*outbox_list) return CmdOutboxList(config, outbox_args);
+  std::cerr << app.help();
+  return kExitUsage;
+}

@@ -1,0 +1,58 @@
+#include "cli/runtime.hpp"
+
+#include <filesystem>
+
+#include "directory/builtin_directory.hpp"
+#include "flows/account_admin.hpp"
+#include "methods/registry.hpp"
+#include "policy/password_policy.hpp"
+#include "store/sql_store.hpp"
+
+namespace latchkey {
+
+Runtime::Runtime() = default;
+Runtime::~Runtime() = default;
+
+std::string KeyFilePath(const Config& config) {
+  if (!config.secrets.key_file.empty()) return config.secrets.key_file;
+  const std::string db = SqlitePath(config.store.url);
+  if (db.empty()) return {};
+  const auto parent = std::filesystem::path(db).parent_path();
+  return (parent.empty() ? std::filesystem::path("secret.key") : parent / "secret.key").string();
+}
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = config;
+  const StoreOptions so{config.store.url, config.store.pool_size, config.store.busy_timeout_ms};
+  if (migrate) {
+    Result<SchemaInfo> m = MigrateStore(so);
+    if (!m.ok()) return m.status();
+  }
+  // The default key beside the SQLite file is created on first use; a configured
+  // key file must exist (a typo must not silently start a new key).
+  const bool default_key = config.secrets.key_file.empty();
+  Result<KeyRing> keys =
+      KeyRing::Load(KeyFilePath(config), config.secrets.previous_key_files, default_key && migrate);
+  if (!keys.ok()) return keys.status();
+  rt->keys = std::move(keys).value();
+  Result<std::unique_ptr<Store>> store = OpenStore(so, rt->keys);
+  if (!store.ok()) return store.status();
+  rt->store = std::move(store).value();
+  rt->hash_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(config.password.hash_threads),
+                                             static_cast<std::size_t>(config.password.hash_queue));
+  rt->hasher = std::make_unique<PasswordHasher>(
+      Argon2Params{static_cast<std::uint64_t>(config.password.hash_memory_kib),
+                   static_cast<std::uint64_t>(config.password.hash_iterations)},
+      *rt->hash_pool);
+  rt->policy = std::make_unique<PasswordPolicy>(
+      PasswordRules{config.password.min_length, config.password.max_length});
+  rt->methods = MakeDefaultRegistry(config);
+  rt->directory = MakeBuiltinDirectory(*rt->store, *rt->hasher, rt->clock);
+  rt->admin = std::make_unique<AccountAdmin>(*rt->store, *rt->hasher, *rt->policy, *rt->methods,
+                                             rt->keys, rt->clock, rt->random,
+                                             config.phone.default_region);
+  return rt;
+}
+
+}  // namespace latchkey

@@ -1,0 +1,199 @@
+// `latchkey serve`: wires the service together and runs it until SIGINT/SIGTERM.
+#include <pthread.h>
+#include <signal.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/exit_code.hpp"
+#include "cli/runtime.hpp"
+#include "core/log.hpp"
+#include "core/store.hpp"
+#include "delivery/delivery_worker.hpp"
+#include "delivery/sender.hpp"
+#include "delivery/templates.hpp"
+#include "directory/directory.hpp"
+#include "flows/account_admin.hpp"
+#include "flows/flow_service.hpp"
+#include "http/server.hpp"
+#include "methods/registry.hpp"
+#include "policy/password_policy.hpp"
+
+namespace latchkey {
+namespace {
+
+// Removes flows a day after they expired (the audit keeps what happened).
+class Janitor {
+ public:
+  Janitor(Store& store, const Clock& clock) : store_(store), clock_(clock) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Janitor() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::minutes(5), [this] { return stop_; })) {
+      lock.unlock();
+      int removed = 0;
+      const Status st = store_.Write([&](Tx& tx) -> Status {
+        Result<int> n = tx.flows().DeleteExpiredBefore(clock_.Now() - std::chrono::hours(24));
+        if (!n.ok()) return n.status();
+        removed = *n;
+        return Status::Ok();
+      });
+      if (!st.ok()) log::Warn("janitor.failed", {{"error", st.ToString()}});
+      else if (removed > 0) log::Info("janitor.flows_removed", {{"count", std::to_string(removed)}});
+      lock.lock();
+    }
+  }
+
+  Store& store_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+constexpr const char* kDemoUser = "demo";
+constexpr const char* kDemoEmail = "demo@example.org";
+
+// Dev mode: make sure the demo account exists and say how to use it.
+void EnsureDemoAccount(Runtime& rt, const std::string& url) {
+  std::string password_note = "unchanged since it was created";
+  Result<AccountDetails> existing = rt.admin->Show(kDemoUser);
+  if (!existing.ok()) {
+    const std::string password = rt.random.Token(12);
+    Result<Account> a = rt.admin->Add(
+        {kDemoUser, "Demo User", kDemoEmail, "", SecretString(password)}, "dev");
+    if (!a.ok()) {
+      log::Warn("dev.demo_account_failed", {{"error", a.status().ToString()}});
+      return;
+    }
+    password_note = password;
+  }
+  std::cout << "\nDemo account: " << kDemoUser << "  (password: " << password_note
+            << ", alternate email: " << kDemoEmail << ")\n"
+            << "Reset its password through the API:\n"
+            << "  curl -s -H 'Content-Type: application/json' -d '{\"kind\":\"reset\",\"username\":\"demo\"}' "
+            << url << "/api/v1/flows\n"
+            << "  then POST {\"method\":\"<method id>\"} to /api/v1/flows/<id>/challenge,\n"
+            << "  read the code with `./build/latchkey outbox list`, POST {\"method\",\"code\"} to .../verify\n"
+            << "  and {\"new_password\":\"...\"} to .../complete. Stop with Ctrl-C.\n"
+            << std::flush;
+}
+
+}  // namespace
+
+int CmdServe(const Config& base, const ServeArgs& args) {
+  Config config = base;
+  if (args.dev) config.server.dev = true;
+  log::Configure(config.log.level, config.log.format);
+
+  // Block the stop signals before any thread starts, so that only sigwait() below
+  // receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Result<std::unique_ptr<Runtime>> opened = OpenRuntime(config, true);
+  if (!opened.ok()) {
+    std::cerr << "latchkey: " << opened.status().message() << " (" << opened.status().detail() << ")\n";
+    return ExitCodeFor(opened.status());
+  }
+  Runtime& rt = **opened;
+
+  Result<MessageTemplates> templates = MessageTemplates::Load(config.mail.templates_dir);
+  if (!templates.ok()) {
+    std::cerr << "latchkey: " << templates.status().message() << "\n";
+    return kExitRejected;
+  }
+
+  std::unique_ptr<Sender> smtp;
+  if (!config.mail.smtp_url.empty()) {
+    Result<std::unique_ptr<Sender>> s = MakeSmtpSender(
+        {config.mail.smtp_url, config.mail.from, config.mail.smtp_username,
+         std::string(config.mail.smtp_password.view()), config.mail.ca_file,
+         config.mail.timeout_seconds});
+    if (!s.ok()) {
+      std::cerr << "latchkey: " << s.status().message() << "\n";
+      return kExitRejected;
+    }
+    smtp = std::move(s).value();
+  }
+  DeliveryOptions dopts;
+  dopts.retry_initial = std::chrono::seconds(config.delivery.retry_initial_seconds);
+  dopts.retry_max = std::chrono::seconds(config.delivery.retry_max_seconds);
+  dopts.max_attempts = config.delivery.max_attempts;
+  dopts.poll_interval = Millis(config.delivery.poll_interval_ms);
+  std::map<Channel, Sender*> senders;
+  if (smtp) senders[Channel::kEmail] = smtp.get();
+  DeliveryWorker worker(*rt.store, rt.clock, senders, dopts, "node-" + rt.random.Token(6));
+
+  RateLimiter limiter(rt.clock);
+  FlowSettings fs;
+  fs.lifetime = std::chrono::minutes(config.flows.lifetime_minutes);
+  fs.max_failures = config.flows.max_failures;
+  fs.start_per_ip = config.limits.flow_start_per_ip;
+  fs.start_per_account = config.limits.flow_start_per_account;
+  fs.verify_per_ip = config.limits.verify_per_ip;
+  fs.send_per_destination = config.limits.code_send_per_destination;
+  fs.dev_outbox = config.mail.smtp_url.empty();
+  fs.organisation = config.branding.organisation_name;
+  fs.helpdesk = config.branding.helpdesk_contact;
+  FlowService flows(FlowDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter,
+                             *rt.methods, *templates, *rt.policy, [&worker] { worker.Wake(); }},
+                    fs);
+
+  HttpOptions ho;
+  if (!SplitHostPort(config.server.listen, ho.host, ho.port)) {
+    std::cerr << "latchkey: server.listen must be host:port\n";
+    return kExitRejected;
+  }
+  ho.threads = config.server.threads;
+  ho.public_url = config.server.public_url;
+  ho.allowed_origins = config.server.allowed_origins;
+  ho.trusted_proxies = config.server.trusted_proxies;
+  ho.dev = config.server.dev;
+  HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory});
+  if (Status st = server.Bind(); !st.ok()) {
+    std::cerr << "latchkey: " << st.message() << " (" << st.detail() << ")\n";
+    return kExitUnavailable;
+  }
+  const std::string url = "http://" + (ho.host.find(':') != std::string::npos ? "[" + ho.host + "]" : ho.host) +
+                          ":" + std::to_string(server.BoundPort());
+  if (smtp) worker.Start();
+  Janitor janitor(*rt.store, rt.clock);
+  std::thread http_thread([&server] { server.Serve(); });
+
+  log::Info("serve.listening", {{"url", url},
+                                {"store", config.store.url.rfind("sqlite://", 0) == 0 ? "sqlite" : "postgresql"},
+                                {"mail", smtp ? "smtp" : "dev-outbox"}});
+  std::cout << "Latchkey is listening on " << url << "\n";
+  if (!smtp) std::cout << "Messages stay in the dev outbox: `latchkey outbox list` shows them.\n";
+  std::cout << std::flush;
+  if (config.server.dev) EnsureDemoAccount(rt, url);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  log::Info("serve.stopping", {{"signal", std::to_string(sig)}});
+  server.Stop();
+  http_thread.join();
+  worker.Stop();
+  return kExitOk;
+}
+
+}  // namespace latchkey

@@ -1,0 +1,582 @@
+#include "config/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;  // POSIX: the process environment
+
+namespace latchkey {
+namespace {
+
+enum class Type { kString, kInt, kBool, kStringList, kRate, kSecret };
+
+struct Value {
+  std::string s;
+  std::int64_t i = 0;
+  bool b = false;
+  std::vector<std::string> list;
+  RateSpec rate;
+};
+
+struct KeySpec {
+  const char* section;
+  const char* key;
+  Type type;
+  const char* default_toml;  // the default as TOML text
+  const char* doc;
+  std::int64_t min = 0;
+  std::int64_t max = 0;
+  std::function<void(Config&, const Value&)> set;
+};
+
+const std::vector<KeySpec>& Specs() {
+  static const std::vector<KeySpec> specs = {
+      {"server", "listen", Type::kString, "\"127.0.0.1:8080\"", "address and port to listen on",
+       0, 0, [](Config& c, const Value& v) { c.server.listen = v.s; }},
+      {"server", "public_url", Type::kString, "\"http://127.0.0.1:8080\"",
+       "the URL people use to reach the service (origin check, links in messages)", 0, 0,
+       [](Config& c, const Value& v) { c.server.public_url = v.s; }},
+      {"server", "dev", Type::kBool, "false",
+       "development mode: demo account, cookies without Secure (make run turns it on)", 0, 0,
+       [](Config& c, const Value& v) { c.server.dev = v.b; }},
+      {"server", "threads", Type::kInt, "64",
+       "HTTP worker threads; each keep-alive connection holds one", 4, 1024,
+       [](Config& c, const Value& v) { c.server.threads = static_cast<int>(v.i); }},
+      {"server", "trusted_proxies", Type::kStringList, "[]",
+       "CIDRs of reverse proxies whose X-Forwarded-For is believed", 0, 0,
+       [](Config& c, const Value& v) { c.server.trusted_proxies = v.list; }},
+      {"server", "allowed_origins", Type::kStringList, "[]",
+       "further origins allowed to call the API (public_url's origin always is)", 0, 0,
+       [](Config& c, const Value& v) { c.server.allowed_origins = v.list; }},
+
+      {"store", "url", Type::kString, "\"sqlite://./var/latchkey.db\"",
+       "sqlite://PATH or postgresql://user:pw@host:port/db", 0, 0,
+       [](Config& c, const Value& v) { c.store.url = v.s; }},
+      {"store", "pool_size", Type::kInt, "8", "database connections", 1, 256,
+       [](Config& c, const Value& v) { c.store.pool_size = static_cast<int>(v.i); }},
+      {"store", "busy_timeout_ms", Type::kInt, "5000",
+       "how long to wait for a locked database before answering 503", 0, 600000,
+       [](Config& c, const Value& v) { c.store.busy_timeout_ms = static_cast<int>(v.i); }},
+
+      {"secrets", "key_file", Type::kString, "\"\"",
+       "master key file (32 bytes, base64); empty: secret.key next to the SQLite database, "
+       "created on first start",
+       0, 0, [](Config& c, const Value& v) { c.secrets.key_file = v.s; }},
+      {"secrets", "previous_key_files", Type::kStringList, "[]",
+       "older master keys, still used to open data sealed before a rotation", 0, 0,
+       [](Config& c, const Value& v) { c.secrets.previous_key_files = v.list; }},
+
+      {"mail", "smtp_url", Type::kString, "\"\"",
+       "smtp://host:port (STARTTLS when offered) or smtps://host:port; empty: dev outbox only", 0,
+       0, [](Config& c, const Value& v) { c.mail.smtp_url = v.s; }},
+      {"mail", "from", Type::kString, "\"Latchkey <no-reply@localhost>\"", "sender of every mail",
+       0, 0, [](Config& c, const Value& v) { c.mail.from = v.s; }},
+      {"mail", "smtp_username", Type::kString, "\"\"", "SMTP AUTH user (requires TLS)", 0, 0,
+       [](Config& c, const Value& v) { c.mail.smtp_username = v.s; }},
+      {"mail", "smtp_password", Type::kSecret, "\"\"",
+       "SMTP AUTH password (prefer smtp_password_file)", 0, 0,
+       [](Config& c, const Value& v) { c.mail.smtp_password = SecretString(v.s); }},
+      {"mail", "ca_file", Type::kString, "\"\"",
+       "CA bundle for the relay's certificate; empty: the system's", 0, 0,
+       [](Config& c, const Value& v) { c.mail.ca_file = v.s; }},
+      {"mail", "timeout_seconds", Type::kInt, "30", "SMTP connect + send timeout", 1, 600,
+       [](Config& c, const Value& v) { c.mail.timeout_seconds = static_cast<int>(v.i); }},
+      {"mail", "templates_dir", Type::kString, "\"\"",
+       "directory of message templates overriding the built-in ones", 0, 0,
+       [](Config& c, const Value& v) { c.mail.templates_dir = v.s; }},
+
+      {"delivery", "retry_initial_seconds", Type::kInt, "5",
+       "first wait after a failed delivery; doubles each time", 1, 86400,
+       [](Config& c, const Value& v) { c.delivery.retry_initial_seconds = static_cast<int>(v.i); }},
+      {"delivery", "retry_max_seconds", Type::kInt, "300", "longest wait between attempts", 1,
+       86400,
+       [](Config& c, const Value& v) { c.delivery.retry_max_seconds = static_cast<int>(v.i); }},
+      {"delivery", "max_attempts", Type::kInt, "20", "attempts before a message is failed", 1,
+       1000, [](Config& c, const Value& v) { c.delivery.max_attempts = static_cast<int>(v.i); }},
+      {"delivery", "poll_interval_ms", Type::kInt, "1000",
+       "how often the worker looks for due messages (it is also woken on enqueue)", 10, 60000,
+       [](Config& c, const Value& v) { c.delivery.poll_interval_ms = static_cast<int>(v.i); }},
+
+      {"branding", "organisation_name", Type::kString, "\"Latchkey\"",
+       "the organisation's name, used in every message", 0, 0,
+       [](Config& c, const Value& v) { c.branding.organisation_name = v.s; }},
+      {"branding", "helpdesk_contact", Type::kString, "\"\"",
+       "how to reach the helpdesk (\"020 7848 8888, 24/7\"), shown in messages", 0, 0,
+       [](Config& c, const Value& v) { c.branding.helpdesk_contact = v.s; }},
+
+      {"flows", "lifetime_minutes", Type::kInt, "15", "a flow expires this long after its start",
+       1, 1440,
+       [](Config& c, const Value& v) { c.flows.lifetime_minutes = static_cast<int>(v.i); }},
+      {"flows", "max_failures", Type::kInt, "5", "wrong answers that end (block) a flow", 1, 100,
+       [](Config& c, const Value& v) { c.flows.max_failures = static_cast<int>(v.i); }},
+
+      {"codes", "length", Type::kInt, "6", "digits in a one-time code", 6, 10,
+       [](Config& c, const Value& v) { c.codes.length = static_cast<int>(v.i); }},
+      {"codes", "email_lifetime_minutes", Type::kInt, "10", "an emailed code is valid this long",
+       1, 60,
+       [](Config& c, const Value& v) { c.codes.email_lifetime_minutes = static_cast<int>(v.i); }},
+
+      {"password", "min_length", Type::kInt, "12", "shortest accepted password (characters)", 1,
+       1024, [](Config& c, const Value& v) { c.password.min_length = static_cast<int>(v.i); }},
+      {"password", "max_length", Type::kInt, "256", "longest accepted password (characters)", 8,
+       4096, [](Config& c, const Value& v) { c.password.max_length = static_cast<int>(v.i); }},
+      {"password", "hash_memory_kib", Type::kInt, "19456", "Argon2id memory cost (KiB)", 8192,
+       4194304,
+       [](Config& c, const Value& v) { c.password.hash_memory_kib = static_cast<int>(v.i); }},
+      {"password", "hash_iterations", Type::kInt, "2", "Argon2id time cost", 1, 64,
+       [](Config& c, const Value& v) { c.password.hash_iterations = static_cast<int>(v.i); }},
+      {"password", "hash_threads", Type::kInt, "2",
+       "passwords hashed at once (memory: threads x hash_memory_kib)", 1, 256,
+       [](Config& c, const Value& v) { c.password.hash_threads = static_cast<int>(v.i); }},
+      {"password", "hash_queue", Type::kInt, "64",
+       "hashes that may wait; beyond it requests get 503", 1, 100000,
+       [](Config& c, const Value& v) { c.password.hash_queue = static_cast<int>(v.i); }},
+
+      {"limits", "flow_start_per_ip", Type::kRate, "\"30/1m\"", "flow starts per client address",
+       0, 0, [](Config& c, const Value& v) { c.limits.flow_start_per_ip = v.rate; }},
+      {"limits", "flow_start_per_account", Type::kRate, "\"10/15m\"",
+       "flow starts per username (known or not)", 0, 0,
+       [](Config& c, const Value& v) { c.limits.flow_start_per_account = v.rate; }},
+      {"limits", "verify_per_ip", Type::kRate, "\"60/1m\"",
+       "code and answer checks per client address", 0, 0,
+       [](Config& c, const Value& v) { c.limits.verify_per_ip = v.rate; }},
+      {"limits", "code_send_per_destination", Type::kRate, "\"5/15m\"",
+       "codes sent to one address or number", 0, 0,
+       [](Config& c, const Value& v) { c.limits.code_send_per_destination = v.rate; }},
+
+      {"phone", "default_region", Type::kString, "\"\"",
+       "region for numbers typed without a country code (\"GB\", \"US\"); empty: +CC required", 0,
+       0, [](Config& c, const Value& v) { c.phone.default_region = v.s; }},
+
+      {"log", "level", Type::kString, "\"info\"", "debug, info, warn or error", 0, 0,
+       [](Config& c, const Value& v) { c.log.level = v.s; }},
+      {"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
+       [](Config& c, const Value& v) { c.log.format = v.s; }},
+  };
+  return specs;
+}
+
+std::string Upper(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::string EnvName(const std::string& section, const std::string& key) {
+  return "LATCHKEY_" + Upper(section) + "_" + Upper(key);
+}
+
+const char* TypeName(Type t) {
+  switch (t) {
+    case Type::kString:
+    case Type::kSecret: return "a string";
+    case Type::kInt: return "an integer";
+    case Type::kBool: return "true or false";
+    case Type::kStringList: return "a list of strings";
+    case Type::kRate: return "a rate like \"5/10m\"";
+  }
+  return "a value";
+}
+
+// Converts a TOML node to a Value of the spec's type; false when the type differs.
+bool FromToml(const toml::node& node, const KeySpec& spec, Value& out, std::string& why) {
+  switch (spec.type) {
+    case Type::kString:
+    case Type::kSecret:
+      if (!node.is_string()) return false;
+      out.s = node.as_string()->get();
+      return true;
+    case Type::kInt:
+      if (!node.is_integer()) return false;
+      out.i = node.as_integer()->get();
+      return true;
+    case Type::kBool:
+      if (!node.is_boolean()) return false;
+      out.b = node.as_boolean()->get();
+      return true;
+    case Type::kStringList: {
+      const toml::array* arr = node.as_array();
+      if (arr == nullptr) return false;
+      for (const auto& el : *arr) {
+        if (!el.is_string()) {
+          why = "every element must be a string";
+          return false;
+        }
+        out.list.push_back(el.as_string()->get());
+      }
+      return true;
+    }
+    case Type::kRate: {
+      if (!node.is_string()) return false;
+      auto r = ParseRateSpec(node.as_string()->get());
+      if (!r) {
+        why = "expected a rate like \"5/10m\" (count/period with s, m, h or d) or \"off\"";
+        return false;
+      }
+      out.rate = *r;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool FromEnv(const std::string& text, const KeySpec& spec, Value& out, std::string& why) {
+  switch (spec.type) {
+    case Type::kString:
+    case Type::kSecret: out.s = text; return true;
+    case Type::kInt: {
+      std::int64_t v = 0;
+      const auto* end = text.data() + text.size();
+      auto [p, ec] = std::from_chars(text.data(), end, v);
+      if (ec != std::errc() || p != end) return false;
+      out.i = v;
+      return true;
+    }
+    case Type::kBool:
+      if (text == "true" || text == "1" || text == "yes") {
+        out.b = true;
+        return true;
+      }
+      if (text == "false" || text == "0" || text == "no") {
+        out.b = false;
+        return true;
+      }
+      return false;
+    case Type::kStringList: {
+      if (!text.empty() && text.front() == '[') {
+        try {
+          toml::table t = toml::parse("v = " + text);
+          return FromToml(*t.get("v"), spec, out, why);
+        } catch (const toml::parse_error&) {
+          why = "expected a TOML array like [\"a\", \"b\"] or a comma-separated list";
+          return false;
+        }
+      }
+      std::stringstream ss(text);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        const auto b = item.find_first_not_of(' ');
+        const auto e = item.find_last_not_of(' ');
+        if (b != std::string::npos) out.list.push_back(item.substr(b, e - b + 1));
+      }
+      return true;
+    }
+    case Type::kRate: {
+      auto r = ParseRateSpec(text);
+      if (!r) {
+        why = "expected a rate like \"5/10m\" or \"off\"";
+        return false;
+      }
+      out.rate = *r;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string ReadSecretFile(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read " + path;
+    return {};
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+void Validate(ConfigLoad& load) {
+  Config& c = load.config;
+  auto error = [&](const std::string& key, const std::string& msg) {
+    load.problems.push_back({key, msg, true});
+  };
+  auto warn = [&](const std::string& key, const std::string& msg) {
+    load.problems.push_back({key, msg, false});
+  };
+  {
+    const auto colon = c.server.listen.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos) {
+      const std::string p = c.server.listen.substr(colon + 1);
+      auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+      if (ec != std::errc() || ptr != p.data() + p.size()) port = -1;
+    }
+    if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+      error("server.listen", "expected host:port, e.g. \"127.0.0.1:8080\"");
+    }
+  }
+  if (c.server.public_url.rfind("http://", 0) != 0 && c.server.public_url.rfind("https://", 0) != 0) {
+    error("server.public_url", "must start with http:// or https://");
+  } else if (c.server.public_url.rfind("http://", 0) == 0 && !c.server.dev) {
+    warn("server.public_url",
+         "plain http: cookies and codes travel unencrypted; use https behind a TLS proxy");
+  }
+  const bool sqlite = c.store.url.rfind("sqlite://", 0) == 0;
+  const bool postgres =
+      c.store.url.rfind("postgresql://", 0) == 0 || c.store.url.rfind("postgres://", 0) == 0;
+  if (!sqlite && !postgres) {
+    error("store.url", "expected sqlite://PATH or postgresql://user:pw@host:port/db");
+  } else if (sqlite && SqlitePath(c.store.url).empty()) {
+    error("store.url", "sqlite:// needs a file path, e.g. sqlite://./var/latchkey.db");
+  }
+  if (postgres && c.secrets.key_file.empty()) {
+    error("secrets.key_file",
+          "required with PostgreSQL: every node must share the same master key file");
+  }
+  if (!c.mail.smtp_url.empty() && c.mail.smtp_url.rfind("smtp://", 0) != 0 &&
+      c.mail.smtp_url.rfind("smtps://", 0) != 0) {
+    error("mail.smtp_url", "expected smtp://host:port or smtps://host:port");
+  }
+  if (c.mail.smtp_url.empty() && !c.server.dev) {
+    warn("mail.smtp_url", "empty: messages stay in the dev outbox and are never delivered");
+  }
+  if (!c.mail.smtp_username.empty() && c.mail.smtp_password.empty()) {
+    error("mail.smtp_password", "smtp_username is set but no password (smtp_password_file)");
+  }
+  if (c.mail.from.find('@') == std::string::npos) {
+    error("mail.from", "expected an address, e.g. \"IT Service Desk <no-reply@example.org>\"");
+  }
+  for (const char ch : c.mail.from) {
+    if (ch == '\r' || ch == '\n') error("mail.from", "must be one line");
+  }
+  if (c.password.max_length < c.password.min_length) {
+    error("password.max_length", "must not be less than password.min_length");
+  }
+  if (c.password.min_length < 8) {
+    warn("password.min_length", "below 8 characters, which NIST SP 800-63B forbids");
+  }
+  if (c.password.max_length < 64) {
+    warn("password.max_length", "below 64 characters; NIST and OWASP ASVS ask to allow at least 64");
+  }
+  if (c.delivery.retry_max_seconds < c.delivery.retry_initial_seconds) {
+    error("delivery.retry_max_seconds", "must not be less than delivery.retry_initial_seconds");
+  }
+  if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
+      c.log.level != "error") {
+    error("log.level", "expected debug, info, warn or error");
+  }
+  if (c.log.format != "text" && c.log.format != "json") error("log.format", "expected text or json");
+}
+
+}  // namespace
+
+bool ConfigLoad::ok() const {
+  for (const auto& p : problems) {
+    if (p.error) return false;
+  }
+  return true;
+}
+
+std::optional<RateSpec> ParseRateSpec(const std::string& text) {
+  if (text == "off") return RateSpec{};
+  const auto slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= text.size()) return std::nullopt;
+  int count = 0;
+  auto [p1, e1] = std::from_chars(text.data(), text.data() + slash, count);
+  if (e1 != std::errc() || p1 != text.data() + slash || count < 0) return std::nullopt;
+  const std::string period = text.substr(slash + 1);
+  const char unit = period.back();
+  std::int64_t n = 1;
+  if (period.size() > 1) {
+    auto [p2, e2] = std::from_chars(period.data(), period.data() + period.size() - 1, n);
+    if (e2 != std::errc() || p2 != period.data() + period.size() - 1 || n <= 0) return std::nullopt;
+  }
+  std::int64_t seconds = 0;
+  switch (unit) {
+    case 's': seconds = n; break;
+    case 'm': seconds = n * 60; break;
+    case 'h': seconds = n * 3600; break;
+    case 'd': seconds = n * 86400; break;
+    default: return std::nullopt;
+  }
+  return RateSpec{count, std::chrono::seconds(seconds)};
+}
+
+std::string SqlitePath(const std::string& store_url) {
+  static constexpr std::string_view kPrefix = "sqlite://";
+  if (store_url.rfind(kPrefix, 0) != 0) return {};
+  return store_url.substr(kPrefix.size());
+}
+
+std::map<std::string, std::string> LatchkeyEnvironment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.rfind("LATCHKEY_", 0) != 0) continue;
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::vector<std::string> ConfigKeys() {
+  std::vector<std::string> keys;
+  for (const auto& s : Specs()) {
+    keys.push_back(std::string(s.section) + "." + s.key);
+    if (s.type == Type::kSecret) keys.push_back(std::string(s.section) + "." + s.key + "_file");
+  }
+  return keys;
+}
+
+std::string DefaultConfigToml() {
+  std::string out;
+  std::string section;
+  for (const auto& s : Specs()) {
+    if (section != s.section) {
+      if (!section.empty()) out += "\n";
+      section = s.section;
+      out += "[" + section + "]\n";
+    }
+    out += std::string(s.key) + " = " + s.default_toml + "  # " + s.doc + "\n";
+    if (s.type == Type::kSecret) {
+      out += std::string(s.key) + "_file = \"\"  # file holding " + s.key + "\n";
+    }
+  }
+  return out;
+}
+
+ConfigLoad LoadConfig(const std::string& path, const std::map<std::string, std::string>& env) {
+  ConfigLoad load;
+  load.config.source = path;
+  const auto& specs = Specs();
+  auto find_spec = [&](const std::string& section, const std::string& key,
+                       bool& is_file) -> const KeySpec* {
+    is_file = false;
+    for (const auto& s : specs) {
+      if (section != s.section) continue;
+      if (key == s.key) return &s;
+      if (s.type == Type::kSecret && key == std::string(s.key) + "_file") {
+        is_file = true;
+        return &s;
+      }
+    }
+    return nullptr;
+  };
+
+  // Values per key from the file, then the environment (which wins).
+  std::map<std::string, Value> values;      // "section.key" -> value
+  std::map<std::string, std::string> files; // "section.key" of a secret -> path
+  std::map<std::string, std::string> origin;  // where each value came from, for messages
+
+  if (!path.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      std::ostringstream msg;
+      msg << e.description() << " (line " << e.source().begin.line << ", column "
+          << e.source().begin.column << ")";
+      load.problems.push_back({path, msg.str(), true});
+      return load;
+    }
+    for (const auto& [section_key, section_node] : root) {
+      const std::string section(section_key.str());
+      const toml::table* table = section_node.as_table();
+      bool known_section = false;
+      for (const auto& s : specs) known_section = known_section || section == s.section;
+      if (!known_section) {
+        load.problems.push_back({section, "unknown section", true});
+        continue;
+      }
+      if (table == nullptr) {
+        load.problems.push_back({section, "must be a table ([" + section + "])", true});
+        continue;
+      }
+      for (const auto& [k, node] : *table) {
+        const std::string key(k.str());
+        const std::string full = section + "." + key;
+        bool is_file = false;
+        const KeySpec* spec = find_spec(section, key, is_file);
+        if (spec == nullptr) {
+          load.problems.push_back({full, "unknown key", true});
+          continue;
+        }
+        if (is_file) {
+          if (!node.is_string()) {
+            load.problems.push_back({full, "expected a file path (a string)", true});
+          } else {
+            files[section + "." + spec->key] = node.as_string()->get();
+          }
+          continue;
+        }
+        Value v;
+        std::string why;
+        if (!FromToml(node, *spec, v, why)) {
+          load.problems.push_back({full, why.empty() ? std::string("expected ") + TypeName(spec->type) : why, true});
+          continue;
+        }
+        values[full] = v;
+        origin[full] = full;
+      }
+    }
+  }
+
+  // Environment overrides, matched against the table so that unknown names are errors.
+  std::set<std::string> known_env = {"LATCHKEY_CONFIG"};
+  for (const auto& s : specs) {
+    const std::string full = std::string(s.section) + "." + s.key;
+    const std::string name = EnvName(s.section, s.key);
+    known_env.insert(name);
+    if (auto it = env.find(name); it != env.end()) {
+      Value v;
+      std::string why;
+      if (!FromEnv(it->second, s, v, why)) {
+        load.problems.push_back(
+            {name, why.empty() ? std::string("expected ") + TypeName(s.type) : why, true});
+      } else {
+        values[full] = v;
+        origin[full] = name;
+      }
+    }
+    if (s.type == Type::kSecret) {
+      const std::string file_name = name + "_FILE";
+      known_env.insert(file_name);
+      if (auto it = env.find(file_name); it != env.end()) files[full] = it->second;
+    }
+  }
+  for (const auto& [name, value] : env) {
+    if (known_env.count(name) == 0) {
+      load.problems.push_back({name, "unknown environment variable (no such key)", true});
+    }
+  }
+
+  // Secrets given as files.
+  for (const auto& [full, file] : files) {
+    if (values.count(full) != 0) {
+      load.problems.push_back({full, "set either " + full + " or " + full + "_file, not both", true});
+      continue;
+    }
+    std::string err;
+    Value v;
+    v.s = ReadSecretFile(file, err);
+    if (!err.empty()) {
+      load.problems.push_back({full + "_file", err, true});
+      continue;
+    }
+    values[full] = v;
+    origin[full] = full + "_file";
+  }
+
+  for (const auto& s : specs) {
+    const std::string full = std::string(s.section) + "." + s.key;
+    auto it = values.find(full);
+    if (it == values.end()) continue;
+    if (s.type == Type::kInt && (it->second.i < s.min || it->second.i > s.max)) {
+      load.problems.push_back({origin[full], "must be between " + std::to_string(s.min) +
+                                                 " and " + std::to_string(s.max),
+                               true});
+      continue;
+    }
+    s.set(load.config, it->second);
+  }
+  Validate(load);
+  return load;
+}
+
+}  // namespace latchkey

@@ -1,0 +1,122 @@
+// Configuration: one TOML file, documented defaults, LATCHKEY_<SECTION>_<KEY>
+// environment overrides, secrets from *_file paths, unknown keys rejected.
+// Every key is described once, in the table in config.cpp, which is also what
+// `latchkey config check` validates and docs/configuration.md documents.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/rate_limiter.hpp"
+#include "core/secret.hpp"
+#include "core/status.hpp"
+
+namespace latchkey {
+
+struct Config {
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+    std::string public_url = "http://127.0.0.1:8080";
+    bool dev = false;
+    int threads = 64;
+    std::vector<std::string> trusted_proxies;
+    std::vector<std::string> allowed_origins;
+  } server;
+  struct StoreCfg {
+    std::string url = "sqlite://./var/latchkey.db";
+    int pool_size = 8;
+    int busy_timeout_ms = 5000;
+  } store;
+  struct Secrets {
+    std::string key_file;  // empty: next to the SQLite database (SQLite only)
+    std::vector<std::string> previous_key_files;
+  } secrets;
+  struct Mail {
+    std::string smtp_url;
+    std::string from = "Latchkey <no-reply@localhost>";
+    std::string smtp_username;
+    SecretString smtp_password;
+    std::string ca_file;
+    int timeout_seconds = 30;
+    std::string templates_dir;
+  } mail;
+  struct Delivery {
+    int retry_initial_seconds = 5;
+    int retry_max_seconds = 300;
+    int max_attempts = 20;
+    int poll_interval_ms = 1000;
+  } delivery;
+  struct Branding {
+    std::string organisation_name = "Latchkey";
+    std::string helpdesk_contact;
+  } branding;
+  struct Flows {
+    int lifetime_minutes = 15;
+    int max_failures = 5;
+  } flows;
+  struct Codes {
+    int length = 6;
+    int email_lifetime_minutes = 10;
+  } codes;
+  struct Password {
+    int min_length = 12;
+    int max_length = 256;
+    int hash_memory_kib = 19456;
+    int hash_iterations = 2;
+    int hash_threads = 2;
+    int hash_queue = 64;
+  } password;
+  struct Limits {
+    RateSpec flow_start_per_ip{30, std::chrono::minutes(1)};
+    RateSpec flow_start_per_account{10, std::chrono::minutes(15)};
+    RateSpec verify_per_ip{60, std::chrono::minutes(1)};
+    RateSpec code_send_per_destination{5, std::chrono::minutes(15)};
+  } limits;
+  struct Phone {
+    std::string default_region;
+  } phone;
+  struct Log {
+    std::string level = "info";
+    std::string format = "text";
+  } log;
+
+  std::string source;  // the file it was read from, or "" for built-in defaults
+};
+
+struct ConfigProblem {
+  std::string key;  // "section.key", or the environment variable's name
+  std::string message;
+  bool error = true;  // false: a warning (the service runs, but an operator should look)
+};
+
+// Environment lookup, injectable so tests need not touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+// Every variable of the real process environment whose name starts with LATCHKEY_.
+std::map<std::string, std::string> LatchkeyEnvironment();
+
+struct ConfigLoad {
+  Config config;
+  std::vector<ConfigProblem> problems;  // errors and warnings, in key order
+  bool ok() const;                      // no errors (warnings allowed)
+};
+
+// Loads `path` (empty: defaults only) and applies `env` (LATCHKEY_* variables).
+// Never throws; every problem is reported with its key.
+ConfigLoad LoadConfig(const std::string& path, const std::map<std::string, std::string>& env);
+
+// Every documented key as "section.key", in table order (docs and tests use it).
+std::vector<std::string> ConfigKeys();
+// The default value of every key as TOML text (for `latchkey config defaults`).
+std::string DefaultConfigToml();
+
+// Parses "N/period" ("30/1m", "5/10m", "10/1h", "100/1d", "off").
+std::optional<RateSpec> ParseRateSpec(const std::string& text);
+// The SQLite file named by a sqlite:// URL, or "" for other URLs.
+std::string SqlitePath(const std::string& store_url);
+
+}  // namespace latchkey

@@ -1,0 +1,128 @@
+#include "delivery/templates.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace latchkey {
+namespace {
+
+struct Builtin {
+  const char* id;
+  const char* subject;
+  const char* body;
+};
+
+// Written for people: what happened, what to do, and what to do if it was not them.
+const Builtin kBuiltins[] = {
+    {"reset_code", "{{organisation}}: your verification code",
+     "Hello,\n"
+     "\n"
+     "Your verification code is: {{code}}\n"
+     "\n"
+     "It is valid for {{minutes}} minutes and can be used once.\n"
+     "\n"
+     "Someone asked to reset the password of your {{organisation}} account. If it was\n"
+     "not you, ignore this message: nothing has been changed, and nobody can use the\n"
+     "code without access to this mailbox.\n"
+     "\n"
+     "Never share this code. {{organisation}} staff will never ask you for it.\n"
+     "{{helpdesk_line}}"},
+    {"password_changed", "{{organisation}}: your password was changed",
+     "Hello {{display_name}},\n"
+     "\n"
+     "The password of your {{organisation}} account ({{username}}) was reset on\n"
+     "{{time}} (UTC), after verification by {{method}}.\n"
+     "\n"
+     "If this was you, there is nothing more to do.\n"
+     "\n"
+     "If this was not you, contact the helpdesk straight away: someone else may have\n"
+     "access to your account.\n"
+     "{{helpdesk_line}}"},
+};
+
+std::vector<std::string> Placeholders(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t p = text.find("{{"); p != std::string::npos; p = text.find("{{", p + 2)) {
+    const std::size_t e = text.find("}}", p + 2);
+    if (e == std::string::npos) break;
+    out.push_back(text.substr(p + 2, e - p - 2));
+  }
+  return out;
+}
+
+std::string Substitute(const std::string& text, const TemplateVars& vars) {
+  std::string out;
+  out.reserve(text.size() + 64);
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t p = text.find("{{", pos);
+    if (p == std::string::npos) break;
+    const std::size_t e = text.find("}}", p + 2);
+    if (e == std::string::npos) break;
+    out.append(text, pos, p - pos);
+    auto it = vars.find(text.substr(p + 2, e - p - 2));
+    if (it != vars.end()) out += it->second;
+    pos = e + 2;
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalogue() {
+  static const std::map<std::string, std::vector<std::string>> c = {
+      {"reset_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
+      {"password_changed",
+       {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
+        "helpdesk"}},
+  };
+  return c;
+}
+
+Result<MessageTemplates> MessageTemplates::Load(const std::string& templates_dir) {
+  MessageTemplates t;
+  for (const auto& b : kBuiltins) t.templates_[b.id] = {b.subject, b.body};
+  if (templates_dir.empty()) return t;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(templates_dir, ec)) {
+    return Status::InvalidArgument("invalid_templates_dir",
+                                   "mail.templates_dir " + templates_dir + " is not a directory");
+  }
+  for (const auto& [id, offered] : Catalogue()) {
+    const auto path = std::filesystem::path(templates_dir) / (id + ".txt");
+    if (!std::filesystem::exists(path, ec)) continue;
+    std::ifstream in(path);
+    std::string first;
+    if (!in || !std::getline(in, first) || first.rfind("Subject:", 0) != 0) {
+      return Status::InvalidArgument("invalid_template",
+                                     path.string() + ": the first line must be \"Subject: ...\"");
+    }
+    std::stringstream rest;
+    rest << in.rdbuf();
+    std::string subject = first.substr(8);
+    while (!subject.empty() && (subject.front() == ' ')) subject.erase(0, 1);
+    while (!subject.empty() && (subject.back() == '\r' || subject.back() == ' ')) subject.pop_back();
+    RenderedMessage m{subject, rest.str()};
+    for (const auto& name : Placeholders(m.subject + m.body)) {
+      bool known = false;
+      for (const auto& o : offered) known = known || o == name;
+      if (!known) {
+        return Status::InvalidArgument("invalid_template",
+                                       path.string() + ": unknown placeholder {{" + name + "}}");
+      }
+    }
+    t.templates_[id] = std::move(m);
+  }
+  return t;
+}
+
+Result<RenderedMessage> MessageTemplates::Render(const std::string& id,
+                                                 const TemplateVars& vars) const {
+  auto it = templates_.find(id);
+  if (it == templates_.end()) return Status::Internal("no message template " + id);
+  return RenderedMessage{Substitute(it->second.subject, vars), Substitute(it->second.body, vars)};
+}
+
+}  // namespace latchkey

@@ -1,0 +1,565 @@
+#include "flows/flow_service.hpp"
+
+#include <ctime>
+
+#include "core/log.hpp"
+#include "core/store.hpp"
+#include "crypto/hashing.hpp"
+#include "crypto/keys.hpp"
+#include "delivery/templates.hpp"
+#include "directory/directory.hpp"
+#include "flows/phantom.hpp"
+#include "methods/registry.hpp"
+#include "policy/password_policy.hpp"
+#include "text/unicode.hpp"
+
+namespace latchkey {
+
+std::string FlowIdHash(std::string_view flow_id) { return Sha256Hex(flow_id); }
+
+namespace {
+
+constexpr std::size_t kOptionIdBytes = 9;
+constexpr std::size_t kFlowIdBytes = 32;  // 256 bits: unguessable, and a bearer secret
+
+std::string HelpdeskLine(const FlowSettings& s) {
+  return s.helpdesk.empty() ? std::string() : "\nNeed help? Contact the helpdesk: " + s.helpdesk + "\n";
+}
+
+std::string UtcTime(TimePoint t) {
+  const std::time_t secs = static_cast<std::time_t>(ToUnixMillis(t) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+std::string MethodPhrase(MethodKind k) {
+  switch (k) {
+    case MethodKind::kEmail: return "a code sent to your alternate email address";
+    case MethodKind::kSms: return "a code sent by text message";
+    case MethodKind::kVoice: return "a code read out in a phone call";
+    case MethodKind::kOfficePhone: return "a call to your office phone";
+    case MethodKind::kTotp: return "your authenticator app";
+    case MethodKind::kWebauthn: return "your security key or passkey";
+    case MethodKind::kSecurityQuestions: return "your security questions";
+    case MethodKind::kRecoveryCode: return "a recovery code";
+  }
+  return "a verification method";
+}
+
+// Queues the code as a message, inside the flow's transaction: the flow and its
+// message commit together or not at all.
+class OutboxCodeSender final : public CodeSender {
+ public:
+  OutboxCodeSender(Tx& tx, const FlowDeps& d, const FlowSettings& s, std::optional<AccountId> account)
+      : tx_(tx), d_(d), s_(s), account_(account) {}
+
+  Status SendCode(Channel channel, std::string_view to, std::string_view to_hint,
+                  const SecretString& code, Millis lifetime) override {
+    std::string norm(to);
+    for (auto& c : norm) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    LK_RETURN_IF_ERROR(d_.limiter.Take("code_send_destination", d_.keys.Lookup("destination", norm),
+                                       s_.send_per_destination));
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(lifetime).count();
+    Result<RenderedMessage> r = d_.templates.Render(
+        "reset_code", {{"organisation", s_.organisation},
+                       {"code", std::string(code.view())},
+                       {"minutes", std::to_string(minutes)},
+                       {"helpdesk", s_.helpdesk},
+                       {"helpdesk_line", HelpdeskLine(s_)}});
+    if (!r.ok()) return r.status();
+    const TimePoint now = d_.clock.Now();
+    OutboundMessage m;
+    m.channel = channel;
+    m.template_id = "reset_code";
+    m.to = std::string(to);
+    m.to_hint = std::string(to_hint);
+    m.subject = r->subject;
+    m.body = SecretString(std::move(r->body));
+    m.account_id = account_;
+    m.expires_at = now + lifetime;
+    Result<std::int64_t> id =
+        tx_.outbox().Enqueue(m, s_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+    if (!id.ok()) return id.status();
+    enqueued_ = true;
+    return Status::Ok();
+  }
+
+  bool enqueued() const { return enqueued_; }
+
+ private:
+  Tx& tx_;
+  const FlowDeps& d_;
+  const FlowSettings& s_;
+  std::optional<AccountId> account_;
+  bool enqueued_ = false;
+};
+
+// A phantom flow's sender: the same limit, keyed on the decoy, and nothing sent.
+class PhantomCodeSender final : public CodeSender {
+ public:
+  PhantomCodeSender(const FlowDeps& d, const FlowSettings& s, const Flow& f)
+      : d_(d), s_(s), f_(f) {}
+  Status SendCode(Channel, std::string_view, std::string_view, const SecretString&, Millis) override {
+    return d_.limiter.Take("code_send_destination", d_.keys.Lookup("destination", "phantom:" + f_.subject_key),
+                           s_.send_per_destination);
+  }
+
+ private:
+  const FlowDeps& d_;
+  const FlowSettings& s_;
+  const Flow& f_;
+};
+
+}  // namespace
+
+struct FlowService::Loaded {
+  Flow flow;
+  std::optional<Account> account;
+  std::vector<Enrollment> enrollments;
+
+  const Enrollment* EnrollmentFor(const GateOption& o) const {
+    for (const auto& e : enrollments) {
+      if (e.id == o.enrollment_id) return &e;
+    }
+    return nullptr;
+  }
+  // The audit subject: the username, or a keyed digest when no account matched.
+  std::string subject() const {
+    return account ? account->username : "?" + flow.subject_key.substr(0, 16);
+  }
+};
+
+FlowService::FlowService(FlowDeps deps, FlowSettings settings)
+    : d_(std::move(deps)), settings_(std::move(settings)) {}
+
+void FlowService::Notify() {
+  if (d_.on_enqueue) d_.on_enqueue();
+}
+
+void FlowService::Audit(Tx& tx, const Flow& flow, std::string_view event, std::string_view outcome,
+                        std::string_view reason, std::string_view method, std::string_view ip,
+                        const std::string& subject) {
+  AuditEvent e;
+  e.at = d_.clock.Now();
+  e.event = std::string(event);
+  e.outcome = std::string(outcome);
+  e.reason = std::string(reason);
+  e.account_id = flow.account_id;
+  e.subject = subject;
+  e.flow_ref = std::string(flow.ref());
+  e.method = std::string(method);
+  e.ip = std::string(ip);
+  e.actor = "self";
+  const Status st = tx.audit().Append(e);
+  if (!st.ok()) log::Error("audit.append_failed", {{"event", e.event}, {"error", st.ToString()}});
+}
+
+Result<FlowService::Loaded> FlowService::Load(Tx& tx, std::string_view flow_id) {
+  if (flow_id.size() < 20 || flow_id.size() > 128) {
+    return Status::NotFound("flow_not_found", "This request has ended or never existed. Please start again.");
+  }
+  Result<std::optional<Flow>> f = tx.flows().Find(FlowIdHash(flow_id));
+  if (!f.ok()) return f.status();
+  if (!f->has_value()) {
+    return Status::NotFound("flow_not_found", "This request has ended or never existed. Please start again.");
+  }
+  Loaded l;
+  l.flow = std::move(**f);
+  if (l.flow.account_id) {
+    Result<std::optional<Account>> a = tx.accounts().FindById(*l.flow.account_id);
+    if (!a.ok()) return a.status();
+    l.account = std::move(*a);
+    Result<std::vector<Enrollment>> e = tx.enrollments().ListForAccount(*l.flow.account_id);
+    if (!e.ok()) return e.status();
+    l.enrollments = std::move(e).value();
+  }
+  return l;
+}
+
+Status FlowService::CheckActive(const Flow& flow, TimePoint now, bool want_set_password) const {
+  switch (flow.EffectiveState(now)) {
+    case FlowState::kExpired:
+      return Status::Expired("flow_expired", "This request has expired. Please start again.");
+    case FlowState::kBlocked:
+      return Status::Forbidden("flow_blocked",
+                               "Too many wrong answers. Start again later, or contact the helpdesk.");
+    case FlowState::kDone:
+      return Status::OutOfOrder("This request is already complete.");
+    case FlowState::kSetPassword:
+      if (!want_set_password) return Status::OutOfOrder("You are verified: choose a new password.");
+      return Status::Ok();
+    case FlowState::kChooseMethod:
+    case FlowState::kVerify:
+      if (want_set_password) return Status::OutOfOrder("Verify your identity first.");
+      return Status::Ok();
+  }
+  return Status::Internal("unknown flow state");
+}
+
+Result<FlowView> FlowService::Start(const StartRequest& req) {
+  if (req.kind != FlowKind::kReset) {
+    return Status::InvalidArgument("unsupported_kind", "That kind of request is not offered.", "kind");
+  }
+  std::string why;
+  const std::optional<std::string> key = UsernameKey(req.username, &why);
+  if (!key) return Status::InvalidArgument("invalid_username", why, "username");
+  const std::string subject_key = d_.keys.Lookup("username", *key);
+  if (Status st = d_.limiter.Take("flow_start_ip", req.ip, settings_.start_per_ip); !st.ok()) {
+    log::Warn("flow.start_rate_limited", {{"ip", req.ip}, {"scope", "ip"}});
+    return st;
+  }
+
+  const TimePoint now = d_.clock.Now();
+  const std::string id = d_.random.Token(kFlowIdBytes);
+  Flow f;
+  f.id_hash = FlowIdHash(id);
+  f.kind = req.kind;
+  f.state = FlowState::kChooseMethod;
+  f.subject_key = subject_key;
+  f.gates_required = settings_.gates_required;
+  f.ip = req.ip;
+  f.created_at = now;
+  f.updated_at = now;
+  f.expires_at = now + settings_.lifetime;
+
+  Status outcome;
+  Status st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<std::optional<Account>> acc = tx.accounts().FindByUsernameKey(*key);
+    if (!acc.ok()) return acc.status();
+    // The same queries run whether or not the account exists, so that both paths
+    // take the same time.
+    Result<std::vector<Enrollment>> enr =
+        tx.enrollments().ListForAccount(acc->has_value() ? (*acc)->id : -1);
+    if (!enr.ok()) return enr.status();
+    std::string reason;
+    if (!acc->has_value()) {
+      reason = "unknown_user";
+    } else if ((*acc)->status == AccountStatus::kDisabled) {
+      reason = "disabled";
+    } else if ((*acc)->status == AccountStatus::kPendingActivation) {
+      reason = "pending_activation";
+    }
+    if (reason.empty()) {
+      for (const Enrollment& e : *enr) {
+        const Method* m = d_.methods.Find(e.kind);
+        if (m != nullptr && m->IsUsable(e)) {
+          f.options.push_back({d_.random.Token(kOptionIdBytes), e.kind, e.hint, e.id});
+        }
+      }
+      if (f.options.empty()) reason = "no_methods";
+    }
+    const std::string subject = acc->has_value() ? (*acc)->username : "?" + subject_key.substr(0, 16);
+    if (!reason.empty()) {
+      f.options.clear();
+      f.options.push_back(
+          {d_.random.Token(kOptionIdBytes), MethodKind::kEmail, PhantomEmailHint(d_.keys, *key), ""});
+    } else {
+      f.account_id = (*acc)->id;
+    }
+    // The per-account limit applies to unknown usernames too: a 429 must not tell them apart.
+    outcome = d_.limiter.Take("flow_start_account", subject_key, settings_.start_per_account);
+    if (!outcome.ok()) {
+      Audit(tx, f, "flow.start", "rate_limited", reason, "", req.ip, subject);
+      return Status::Ok();
+    }
+    LK_RETURN_IF_ERROR(tx.flows().Insert(f));
+    Audit(tx, f, "flow.start", "ok", reason, "", req.ip, subject);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!outcome.ok()) return outcome;
+  log::Info("flow.start", {{"flow", std::string(f.ref())}, {"kind", std::string(ToString(f.kind))}});
+  return FlowView{id, std::move(f), FlowState::kChooseMethod};
+}
+
+Result<FlowView> FlowService::Get(std::string_view flow_id) {
+  FlowView view;
+  Status st = d_.store.Read([&](Tx& tx) -> Status {
+    if (flow_id.size() < 20 || flow_id.size() > 128) {
+      return Status::NotFound("flow_not_found", "This request has ended or never existed. Please start again.");
+    }
+    Result<std::optional<Flow>> f = tx.flows().Find(FlowIdHash(flow_id));
+    if (!f.ok()) return f.status();
+    if (!f->has_value()) {
+      return Status::NotFound("flow_not_found", "This request has ended or never existed. Please start again.");
+    }
+    view.flow = std::move(**f);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  view.id = std::string(flow_id);
+  view.state = view.flow.EffectiveState(d_.clock.Now());
+  return view;
+}
+
+Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_view option_id,
+                                        std::string_view ip) {
+  if (Status st = d_.limiter.Take("flow_challenge_ip", ip, settings_.verify_per_ip); !st.ok()) {
+    return st;
+  }
+  FlowView view;
+  Status outcome;
+  bool enqueued = false;
+  Status st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    Flow& f = l->flow;
+    const TimePoint now = d_.clock.Now();
+    LK_RETURN_IF_ERROR(CheckActive(f, now, false));
+    const GateOption* opt = f.FindOption(option_id);
+    if (opt == nullptr) {
+      return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
+    }
+    if (f.HasPassed(opt->id)) {
+      return Status::OutOfOrder("You have already used that method. Choose another one.");
+    }
+    Method* m = d_.methods.Find(opt->kind);
+    if (m == nullptr) return Status::Internal("no method registered for an offered option");
+    const Enrollment* e = nullptr;
+    if (!f.phantom()) {
+      e = l->EnrollmentFor(*opt);
+      if (e == nullptr || !m->IsUsable(*e)) {
+        return Status::InvalidArgument("method_unavailable",
+                                       "That method is no longer available. Choose another one.",
+                                       "method");
+      }
+    }
+    OutboxCodeSender real(tx, d_, settings_, f.account_id);
+    PhantomCodeSender phantom(d_, settings_, f);
+    CodeSender& sender = f.phantom() ? static_cast<CodeSender&>(phantom) : real;
+    std::string blob = f.method_state[opt->id];
+    GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, sender, blob};
+    const std::string method(ToString(opt->kind));
+    outcome = m->Begin(ctx, e);
+    if (!outcome.ok()) {
+      Audit(tx, f, "flow.challenge", outcome.code() == Errc::kRateLimited ? "rate_limited" : "failed",
+            outcome.reason(), method, ip, l->subject());
+      return Status::Ok();
+    }
+    f.method_state[opt->id] = blob;
+    f.active_option = opt->id;
+    f.state = FlowState::kVerify;
+    f.updated_at = now;
+    LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    Audit(tx, f, "flow.challenge", "ok", f.phantom() ? "phantom" : "", method, ip, l->subject());
+    enqueued = real.enqueued();
+    view.flow = f;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!outcome.ok()) return outcome;
+  if (enqueued) Notify();
+  view.id = std::string(flow_id);
+  view.state = view.flow.EffectiveState(d_.clock.Now());
+  return view;
+}
+
+Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view option_id,
+                                     const Answer& answer, std::string_view ip) {
+  if (Status st = d_.limiter.Take("flow_verify_ip", ip, settings_.verify_per_ip); !st.ok()) {
+    return st;
+  }
+  FlowView view;
+  Status outcome;
+  Status st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    Flow& f = l->flow;
+    const TimePoint now = d_.clock.Now();
+    LK_RETURN_IF_ERROR(CheckActive(f, now, false));
+    const GateOption* opt = f.FindOption(option_id);
+    if (opt == nullptr) {
+      return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
+    }
+    if (f.HasPassed(opt->id)) {
+      return Status::OutOfOrder("You have already used that method. Choose another one.");
+    }
+    if (f.active_option != opt->id) return Status::OutOfOrder("Ask for a code first.");
+    Method* m = d_.methods.Find(opt->kind);
+    if (m == nullptr) return Status::Internal("no method registered for an offered option");
+    const Enrollment* e = nullptr;
+    if (!f.phantom()) {
+      e = l->EnrollmentFor(*opt);
+      if (e == nullptr || !m->IsUsable(*e)) {
+        return Status::InvalidArgument("method_unavailable",
+                                       "That method is no longer available. Choose another one.",
+                                       "method");
+      }
+    }
+    PhantomCodeSender no_send(d_, settings_, f);  // Verify never sends
+    std::string blob = f.method_state[opt->id];
+    GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, no_send, blob};
+    const std::string method(ToString(opt->kind));
+    const Status checked = m->Verify(ctx, e, answer);
+    f.updated_at = now;
+    if (checked.ok()) {
+      f.method_state[opt->id] = blob;
+      f.passed.push_back(opt->id);
+      f.active_option.clear();
+      f.state = f.gates_passed() >= f.gates_required ? FlowState::kSetPassword
+                                                     : FlowState::kChooseMethod;
+      LK_RETURN_IF_ERROR(tx.flows().Update(f));
+      Enrollment used = *e;
+      used.last_used_at = now;
+      LK_RETURN_IF_ERROR(tx.enrollments().Update(used));
+      Audit(tx, f, "flow.verify", "ok", "", method, ip, l->subject());
+    } else if (checked.code() == Errc::kVerifyFailed) {
+      ++f.failures;
+      if (f.failures >= settings_.max_failures) {
+        f.state = FlowState::kBlocked;
+        outcome = Status::Forbidden("flow_blocked",
+                                    "Too many wrong answers. Start again later, or contact the helpdesk.");
+        Audit(tx, f, "flow.verify", "blocked", checked.reason(), method, ip, l->subject());
+      } else {
+        const int left = settings_.max_failures - f.failures;
+        outcome = Status::VerifyFailed(std::string(checked.reason()),
+                                       std::string(checked.message()) + " " + std::to_string(left) +
+                                           (left == 1 ? " attempt left." : " attempts left."));
+        Audit(tx, f, "flow.verify", "failed", checked.reason(), method, ip, l->subject());
+      }
+      LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    } else {
+      // An expired code or a verify before any challenge: not a guess, not counted.
+      outcome = checked;
+      Audit(tx, f, "flow.verify", "failed", checked.reason(), method, ip, l->subject());
+    }
+    view.flow = f;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!outcome.ok()) return outcome;
+  view.id = std::string(flow_id);
+  view.state = view.flow.EffectiveState(d_.clock.Now());
+  return view;
+}
+
+Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretString& new_password,
+                                       std::string_view ip) {
+  // 1. Read the flow and check the new password outside any write transaction:
+  //    the policy may take milliseconds, and SQLite has one writer.
+  std::optional<Account> account;
+  Status st = d_.store.Read([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    LK_RETURN_IF_ERROR(CheckActive(l->flow, d_.clock.Now(), true));
+    account = l->account;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!account) return Status::OutOfOrder("Verify your identity first.");
+  const PolicyVerdict verdict =
+      d_.policy.Check(new_password, {account->username, account->display_name});
+  if (!verdict.accepted) {
+    Status::Violations v;
+    for (const auto& x : verdict.violations) v.emplace_back(x.rule, x.message);
+    return Status::PolicyRejected("password_rejected",
+                                  "Choose a different password: " + verdict.violations.front().message,
+                                  "new_password")
+        .WithViolations(std::move(v));
+  }
+
+  // 2. Claim the flow, so that two completions cannot both write the directory.
+  std::string subject;
+  MethodKind last_method = MethodKind::kEmail;
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    Flow& f = l->flow;
+    const TimePoint now = d_.clock.Now();
+    LK_RETURN_IF_ERROR(CheckActive(f, now, true));
+    if (f.completing_until && *f.completing_until > now) {
+      return Status::Conflict("Your new password is being saved. Wait a moment and reload.");
+    }
+    f.completing_until = now + settings_.completion_lease;
+    f.updated_at = now;
+    subject = l->subject();
+    if (!f.passed.empty()) {
+      if (const GateOption* o = f.FindOption(f.passed.back())) last_method = o->kind;
+    }
+    return tx.flows().Update(f);
+  });
+  if (!st.ok()) return st;
+
+  // 3. The directory is the final word. Nothing is recorded as changed unless it
+  //    confirmed the new password.
+  Status written = d_.directory.ResetPassword(*account, new_password);
+  if (written.ok() && account->status == AccountStatus::kLocked) {
+    // A reset also unlocks (the user proved who they are). Failing to unlock must
+    // not undo a password that is already set.
+    if (Status u = d_.directory.Unlock(*account); !u.ok()) {
+      log::Warn("flow.unlock_after_reset_failed", {{"error", u.ToString()}});
+    }
+  }
+
+  // 4. Record the outcome: done + audit + notifications, or release the claim.
+  FlowView view;
+  bool enqueued = false;
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    Flow& f = l->flow;
+    const TimePoint now = d_.clock.Now();
+    f.completing_until.reset();
+    f.updated_at = now;
+    if (!written.ok()) {
+      LK_RETURN_IF_ERROR(tx.flows().Update(f));
+      Audit(tx, f, "password.reset",
+            written.code() == Errc::kPolicyRejected ? "rejected" : "failed", written.reason(),
+            ToString(last_method), ip, subject);
+      return Status::Ok();
+    }
+    f.state = FlowState::kDone;
+    LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    Audit(tx, f, "password.reset", "ok", "", ToString(last_method), ip, subject);
+    // Tell the user at every registered address ("if this wasn't you...").
+    for (const Enrollment& e : l->enrollments) {
+      if (e.kind != MethodKind::kEmail || e.state != EnrollmentState::kActive || e.secret.empty()) {
+        continue;
+      }
+      Result<RenderedMessage> r = d_.templates.Render(
+          "password_changed",
+          {{"organisation", settings_.organisation},
+           {"display_name", account->display_name.empty() ? account->username : account->display_name},
+           {"username", account->username},
+           {"time", UtcTime(now)},
+           {"method", MethodPhrase(last_method)},
+           {"helpdesk", settings_.helpdesk},
+           {"helpdesk_line", HelpdeskLine(settings_)}});
+      if (!r.ok()) return r.status();
+      OutboundMessage m;
+      m.channel = Channel::kEmail;
+      m.template_id = "password_changed";
+      m.to = std::string(e.secret.view());
+      m.to_hint = e.hint;
+      m.subject = r->subject;
+      m.body = SecretString(std::move(r->body));
+      m.account_id = account->id;
+      Result<std::int64_t> id = tx.outbox().Enqueue(
+          m, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+      if (!id.ok()) return id.status();
+      enqueued = true;
+    }
+    view.flow = f;
+    return Status::Ok();
+  });
+  if (!written.ok()) {
+    log::Warn("flow.directory_refused", {{"error", written.ToString()}});
+    return written;
+  }
+  if (!st.ok()) {
+    // The directory has the new password but the flow could not be closed: the
+    // user may complete again with the same password (the reset is idempotent).
+    log::Error("flow.record_after_reset_failed", {{"error", st.ToString()}});
+    return st;
+  }
+  if (enqueued) Notify();
+  log::Info("password.reset", {{"flow", std::string(view.flow.ref())}});
+  view.id = std::string(flow_id);
+  view.state = FlowState::kDone;
+  return view;
+}
+
+}  // namespace latchkey

@@ -1,0 +1,118 @@
+// FlowService: the self-service flows (reset now; unlock and activate share it)
+// as explicit state machines over verification gates.
+//
+//   choose_method --challenge--> verify --verify ok--> set_password --complete--> done
+//        ^                         |  (more gates needed: back to choose_method)
+//        +-------------------------+
+//   any unfinished state --(lifetime over)--> expired
+//   verify --(max_failures wrong answers)--> blocked
+//
+// Each operation checks the current state first and answers kOutOfOrder when the
+// call does not fit it. An unknown, disabled or unregistered username gets a
+// phantom flow: same status codes, same shape, same work, but no gate passes.
+// Thread-safe: concurrent calls on one flow are serialised by the store's
+// optimistic versioning (the loser gets kConflict).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/flow.hpp"
+#include "core/method.hpp"
+#include "core/rate_limiter.hpp"
+#include "core/status.hpp"
+
+namespace latchkey {
+
+class Directory;
+class KeyRing;
+class MessageTemplates;
+class MethodRegistry;
+class PasswordPolicy;
+class Store;
+class Tx;
+
+struct FlowSettings {
+  Millis lifetime = std::chrono::minutes(15);
+  int max_failures = 5;
+  int gates_required = 1;
+  Millis completion_lease = std::chrono::seconds(60);
+  RateSpec start_per_ip{30, std::chrono::minutes(1)};
+  RateSpec start_per_account{10, std::chrono::minutes(15)};
+  RateSpec verify_per_ip{60, std::chrono::minutes(1)};
+  RateSpec send_per_destination{5, std::chrono::minutes(15)};
+  bool dev_outbox = true;  // messages stay in the outbox (no SMTP relay configured)
+  std::string organisation = "Latchkey";
+  std::string helpdesk;
+};
+
+struct FlowDeps {
+  Store& store;
+  Directory& directory;
+  const Clock& clock;
+  Random& random;
+  const KeyRing& keys;
+  RateLimiter& limiter;
+  const MethodRegistry& methods;
+  const MessageTemplates& templates;
+  const PasswordPolicy& policy;
+  std::function<void()> on_enqueue;  // wakes the delivery worker; may be empty
+};
+
+// What a caller learns about a flow.
+struct FlowView {
+  std::string id;       // the client's flow id
+  Flow flow;            // as stored
+  FlowState state{};    // effective state (kExpired once the lifetime is over)
+};
+
+struct StartRequest {
+  FlowKind kind = FlowKind::kReset;
+  std::string username;
+  std::string ip;
+};
+
+class FlowService {
+ public:
+  FlowService(FlowDeps deps, FlowSettings settings);
+
+  // Starts a flow. kInvalidArgument for a malformed username or a kind not offered;
+  // kRateLimited per client address and per username.
+  Result<FlowView> Start(const StartRequest& request);
+  // kNotFound for an unknown id (or one purged after expiry).
+  Result<FlowView> Get(std::string_view flow_id);
+  // Sends a code for `option_id`. kInvalidArgument (unknown option), kOutOfOrder,
+  // kExpired, kForbidden (blocked), kRateLimited.
+  Result<FlowView> Challenge(std::string_view flow_id, std::string_view option_id,
+                             std::string_view ip);
+  // Checks an answer. A wrong answer counts towards max_failures and is reported as
+  // kVerifyFailed (or kForbidden "flow_blocked" when it was the last allowed).
+  Result<FlowView> Verify(std::string_view flow_id, std::string_view option_id,
+                          const Answer& answer, std::string_view ip);
+  // Sets the new password (reset). kPolicyRejected with the violations in the
+  // message (see LastViolations) when the policy or the directory refuses it.
+  Result<FlowView> Complete(std::string_view flow_id, const SecretString& new_password,
+                            std::string_view ip);
+
+  const FlowSettings& settings() const { return settings_; }
+
+ private:
+  struct Loaded;
+  friend struct Loaded;
+  Result<Loaded> Load(Tx& tx, std::string_view flow_id);
+  Status CheckActive(const Flow& flow, TimePoint now, bool want_set_password) const;
+  void Audit(Tx& tx, const Flow& flow, std::string_view event, std::string_view outcome,
+             std::string_view reason, std::string_view method, std::string_view ip,
+             const std::string& subject);
+  void Notify();
+
+  FlowDeps d_;
+  FlowSettings settings_;
+};
+
+// The flow id's storage key: hex SHA-256 (the id itself is never stored).
+std::string FlowIdHash(std::string_view flow_id);
+
+}  // namespace latchkey

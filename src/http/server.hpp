@@ -1,0 +1,56 @@
+// HttpServer: the JSON API (and, later, the portal) over cpp-httplib.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace latchkey {
+
+class Directory;
+class FlowService;
+class Store;
+
+struct HttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;            // 0: any free port (tests); BoundPort() tells which
+  int threads = 64;           // one per concurrent keep-alive connection
+  std::string public_url = "http://127.0.0.1:8080";
+  std::vector<std::string> allowed_origins;  // besides public_url's origin
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+  bool dev = false;
+  std::size_t max_body_bytes = 64 * 1024;
+};
+
+struct HttpDeps {
+  FlowService& flows;
+  Store& store;
+  Directory& directory;
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpOptions options, HttpDeps deps);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds the listening socket. kUnavailable when the address is taken or invalid.
+  Status Bind();
+  int BoundPort() const;
+  // Serves until Stop() (blocks the calling thread).
+  void Serve();
+  // Thread-safe; Serve() returns soon after.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "host:port" ("[::1]:8080" for IPv6). False when malformed.
+bool SplitHostPort(const std::string& listen, std::string& host, int& port);
+
+}  // namespace latchkey
