@@ -145,12 +145,8 @@ TEST(WorkPoolTest, RunsAndRefusesWhenFull) {
   started.get_future().wait();
   std::thread t2([&] { (void)pool.Run<int>([] { return 2; }); });
   // Wait until the second job is queued (the worker is busy, so it stays queued).
-  Result<int> refused = Status::Internal("unset");
-  for (int i = 0; i < 2000; ++i) {
-    refused = pool.Run<int>([] { return 3; });
-    if (!refused.ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  while (pool.pending() < 1) std::this_thread::yield();
+  Result<int> refused = pool.Run<int>([] { return 3; });
   release.set_value();
   t1.join();
   t2.join();

@@ -17,6 +17,11 @@ WorkPool::~WorkPool() {
   for (auto& t : workers_) t.join();
 }
 
+std::size_t WorkPool::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
 bool WorkPool::Post(std::function<void()> job) {
   {
     std::lock_guard<std::mutex> lock(mu_);

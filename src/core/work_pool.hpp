@@ -39,13 +39,15 @@ class WorkPool {
   }
 
   std::size_t threads() const { return workers_.size(); }
+  // Jobs waiting for a thread (not counting running ones).
+  std::size_t pending() const;
 
  private:
   bool Post(std::function<void()> job);
   void Loop();
 
   const std::size_t queue_limit_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;

@@ -1,0 +1,438 @@
+// The reset flow end to end, below HTTP: a real SQLite store, the built-in
+// directory, real templates and a manual clock.
+#include "flows/flow_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "core/store.hpp"
+#include "core/work_pool.hpp"
+#include "crypto/password_hasher.hpp"
+#include "crypto/sodium_random.hpp"
+#include "delivery/templates.hpp"
+#include "directory/builtin_directory.hpp"
+#include "flows/account_admin.hpp"
+#include "methods/email_code/email_code_method.hpp"
+#include "methods/registry.hpp"
+#include "policy/password_policy.hpp"
+#include "store/sql_store.hpp"
+#include "test_support.hpp"
+
+namespace latchkey {
+namespace {
+
+using testing_support::TempDir;
+using testing_support::TestKeys;
+
+// A directory that refuses or fails, to prove a flow never claims success then.
+class RefusingDirectory final : public Directory {
+ public:
+  explicit RefusingDirectory(Status answer) : answer_(std::move(answer)) {}
+  std::string_view kind() const override { return "refusing"; }
+  Status VerifyPassword(const Account&, const SecretString&) override { return answer_; }
+  Status ResetPassword(const Account&, const SecretString&) override {
+    ++calls;
+    return answer_;
+  }
+  Status Unlock(const Account&) override { return answer_; }
+  Status Ping() override { return answer_; }
+  int calls = 0;
+
+ private:
+  Status answer_;
+};
+
+class FlowServiceTest : public ::testing::Test {
+ protected:
+  FlowServiceTest()
+      : store_(testing_support::MakeSqliteStore(dir_)),
+        pool_(1, 16),
+        hasher_({8192, 1}, pool_),  // cheap parameters: the cost is not under test here
+        policy_({12, 256}),
+        limiter_(clock_),
+        templates_(MessageTemplates::Load("").value()),
+        directory_(MakeBuiltinDirectory(*store_, hasher_, clock_)),
+        admin_(*store_, hasher_, policy_, registry_, TestKeys(), clock_, random_, "GB") {
+    registry_.Add(MakeEmailCodeMethod({6, std::chrono::minutes(10)}));
+    settings_.organisation = "Example University";
+    settings_.helpdesk = "020 7946 0000";
+  }
+
+  FlowService& Service(Directory* directory = nullptr) {
+    service_ = std::make_unique<FlowService>(
+        FlowDeps{*store_, directory ? *directory : *directory_, clock_, random_, TestKeys(),
+                 limiter_, registry_, templates_, policy_, [this] { ++wakes_; }},
+        settings_);
+    return *service_;
+  }
+
+  void AddUser(const std::string& name, const std::string& email) {
+    Result<Account> a =
+        admin_.Add({name, "Test " + name, email, "", SecretString("an old password 123")}, "test");
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+  }
+
+  std::vector<OutboxEntry> Outbox() {
+    std::vector<OutboxEntry> out;
+    EXPECT_TRUE(store_->Read([&](Tx& tx) -> Status {
+                  auto r = tx.outbox().List(std::nullopt, 100);
+                  if (r.ok()) out = std::move(r).value();
+                  return r.status();
+                }).ok());
+    return out;
+  }
+
+  // The code in the newest reset_code message.
+  std::string LatestCode() {
+    for (const auto& m : Outbox()) {
+      if (m.template_id != "reset_code") continue;
+      std::smatch match;
+      const std::string body(m.body.view());
+      if (std::regex_search(body, match, std::regex("code is: ([0-9]{6})"))) return match[1];
+    }
+    return {};
+  }
+
+  std::vector<AuditEvent> Audit() {
+    std::vector<AuditEvent> out;
+    EXPECT_TRUE(store_->Read([&](Tx& tx) -> Status {
+                  auto r = tx.audit().List(std::nullopt, 1000);
+                  if (r.ok()) out = std::move(r).value();
+                  return r.status();
+                }).ok());
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  ManualClock clock_;
+  SodiumRandom random_;
+  WorkPool pool_;
+  PasswordHasher hasher_;
+  PasswordPolicy policy_;
+  RateLimiter limiter_;
+  MessageTemplates templates_;
+  MethodRegistry registry_;
+  std::unique_ptr<Directory> directory_;
+  AccountAdmin admin_;
+  FlowSettings settings_;
+  std::unique_ptr<FlowService> service_;
+  int wakes_ = 0;
+};
+
+TEST_F(FlowServiceTest, ResetByEmailCodeEndToEnd) {
+  AddUser("alice", "alice.personal@example.net");
+  FlowService& flows = Service();
+  Result<FlowView> started = flows.Start({FlowKind::kReset, "Alice", "192.0.2.1"});
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  EXPECT_EQ(started->state, FlowState::kChooseMethod);
+  EXPECT_GE(started->id.size(), 43u);  // 256 bits
+  ASSERT_EQ(started->flow.options.size(), 1u);
+  EXPECT_EQ(started->flow.options[0].hint, "al*****@e****.net");
+  const std::string id = started->id;
+  const std::string option = started->flow.options[0].id;
+
+  Result<FlowView> challenged = flows.Challenge(id, option, "192.0.2.1");
+  ASSERT_TRUE(challenged.ok()) << challenged.status().ToString();
+  EXPECT_EQ(challenged->state, FlowState::kVerify);
+  EXPECT_EQ(wakes_, 1);
+  const std::string code = LatestCode();
+  ASSERT_EQ(code.size(), 6u);
+  const auto mails = Outbox();
+  EXPECT_EQ(mails[0].to, "alice.personal@example.net");
+  EXPECT_NE(mails[0].subject.find("Example University"), std::string::npos);
+
+  Result<FlowView> verified = flows.Verify(id, option, {SecretString(code)}, "192.0.2.1");
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_EQ(verified->state, FlowState::kSetPassword);
+  EXPECT_EQ(verified->flow.gates_passed(), 1);
+
+  Result<FlowView> done = flows.Complete(id, SecretString("a brand new passphrase"), "192.0.2.1");
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->state, FlowState::kDone);
+
+  // The new password works, the old one does not.
+  Result<AccountDetails> d = admin_.Show("alice");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(directory_->VerifyPassword(d->account, SecretString("a brand new passphrase")).ok());
+  EXPECT_EQ(directory_->VerifyPassword(d->account, SecretString("an old password 123")).code(),
+            Errc::kVerifyFailed);
+  // The user is told, at the registered address.
+  const auto after = Outbox();
+  ASSERT_EQ(after[0].template_id, "password_changed");
+  EXPECT_EQ(after[0].to, "alice.personal@example.net");
+  EXPECT_NE(std::string(after[0].body.view()).find("020 7946 0000"), std::string::npos);
+  // Every step is audited, and no code or password appears in the audit.
+  std::vector<std::string> events;
+  for (const auto& e : Audit()) {
+    events.push_back(e.event + ":" + e.outcome);
+    for (const std::string* field : {&e.reason, &e.subject, &e.method, &e.flow_ref}) {
+      EXPECT_EQ(field->find(code), std::string::npos);
+      EXPECT_EQ(field->find("passphrase"), std::string::npos);
+    }
+  }
+  for (const char* want : {"flow.start:ok", "flow.challenge:ok", "flow.verify:ok", "password.reset:ok"}) {
+    EXPECT_NE(std::find(events.begin(), events.end(), want), events.end()) << want;
+  }
+}
+
+TEST_F(FlowServiceTest, UnknownUserGetsAFlowOfTheSameShapeThatNeverPasses) {
+  AddUser("alice", "alice.personal@example.net");
+  FlowService& flows = Service();
+  Result<FlowView> real = flows.Start({FlowKind::kReset, "alice", "192.0.2.1"});
+  Result<FlowView> fake = flows.Start({FlowKind::kReset, "mallory", "192.0.2.1"});
+  ASSERT_TRUE(real.ok());
+  ASSERT_TRUE(fake.ok());
+  EXPECT_EQ(fake->state, real->state);
+  EXPECT_EQ(fake->flow.options.size(), real->flow.options.size());
+  EXPECT_EQ(fake->flow.options[0].kind, MethodKind::kEmail);
+  EXPECT_TRUE(std::regex_match(fake->flow.options[0].hint, std::regex("[a-z]{2}\\*{5}@[a-z]\\*{4}\\..+")))
+      << fake->flow.options[0].hint;
+  // The decoy is stable: asking again shows the same hint.
+  Result<FlowView> again = flows.Start({FlowKind::kReset, "MALLORY", "192.0.2.1"});
+  EXPECT_EQ(again->flow.options[0].hint, fake->flow.options[0].hint);
+
+  const std::size_t before = Outbox().size();
+  Result<FlowView> ch = flows.Challenge(fake->id, fake->flow.options[0].id, "192.0.2.1");
+  ASSERT_TRUE(ch.ok());
+  EXPECT_EQ(ch->state, FlowState::kVerify);
+  EXPECT_EQ(Outbox().size(), before);  // nothing sent to anyone
+  // No code passes, and the wrong answers count exactly like a real flow's.
+  for (int i = 0; i < 4; ++i) {
+    Result<FlowView> v = flows.Verify(fake->id, fake->flow.options[0].id, {SecretString("000000")}, "192.0.2.1");
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.status().reason(), "wrong_code");
+  }
+  Result<FlowView> last = flows.Verify(fake->id, fake->flow.options[0].id, {SecretString("000000")}, "192.0.2.1");
+  EXPECT_EQ(last.status().reason(), "flow_blocked");
+  EXPECT_EQ(flows.Complete(fake->id, SecretString("whatever password 1"), "192.0.2.1").status().code(),
+            Errc::kForbidden);
+  // The audit tells the administrator the truth.
+  bool saw_unknown = false;
+  for (const auto& e : Audit()) saw_unknown = saw_unknown || e.reason == "unknown_user";
+  EXPECT_TRUE(saw_unknown);
+}
+
+TEST_F(FlowServiceTest, AccountWithoutMethodsAndDisabledAccountsArePhantoms) {
+  ASSERT_TRUE(admin_.Add({"nomethods", "", "", "", std::nullopt}, "test").ok());
+  FlowService& flows = Service();
+  Result<FlowView> f = flows.Start({FlowKind::kReset, "nomethods", "192.0.2.1"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->flow.phantom());
+  EXPECT_EQ(f->flow.options.size(), 1u);
+}
+
+TEST_F(FlowServiceTest, FiveWrongCodesBlockTheFlow) {
+  AddUser("bob", "bob@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "bob", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  const std::string code = LatestCode();
+  const std::string wrong = code == "111111" ? "222222" : "111111";
+  for (int i = 1; i <= 4; ++i) {
+    Result<FlowView> v = flows.Verify(f.id, opt, {SecretString(wrong)}, "192.0.2.1");
+    ASSERT_FALSE(v.ok());
+    EXPECT_EQ(v.status().reason(), "wrong_code");
+    EXPECT_NE(v.status().message().find(std::to_string(5 - i) + " attempt"), std::string_view::npos);
+  }
+  Result<FlowView> fifth = flows.Verify(f.id, opt, {SecretString(wrong)}, "192.0.2.1");
+  EXPECT_EQ(fifth.status().reason(), "flow_blocked");
+  // Even the right code no longer helps.
+  Result<FlowView> right = flows.Verify(f.id, opt, {SecretString(code)}, "192.0.2.1");
+  EXPECT_EQ(right.status().reason(), "flow_blocked");
+  EXPECT_EQ(flows.Get(f.id)->state, FlowState::kBlocked);
+}
+
+TEST_F(FlowServiceTest, ACodeIsSingleUseAndReplayIsOutOfOrder) {
+  AddUser("carol", "carol@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "carol", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  const std::string code = LatestCode();
+  ASSERT_TRUE(flows.Verify(f.id, opt, {SecretString(code)}, "192.0.2.1").ok());
+  Result<FlowView> replay = flows.Verify(f.id, opt, {SecretString(code)}, "192.0.2.1");
+  EXPECT_EQ(replay.status().code(), Errc::kOutOfOrder);
+}
+
+TEST_F(FlowServiceTest, ANewCodeReplacesTheOldOne) {
+  AddUser("dan", "dan@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "dan", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  const std::string first = LatestCode();
+  clock_.Advance(std::chrono::seconds(30));
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  const std::string second = LatestCode();
+  if (first != second) {
+    EXPECT_EQ(flows.Verify(f.id, opt, {SecretString(first)}, "192.0.2.1").status().reason(), "wrong_code");
+  }
+  EXPECT_TRUE(flows.Verify(f.id, opt, {SecretString(second)}, "192.0.2.1").ok());
+}
+
+TEST_F(FlowServiceTest, CodesExpireAfterTenMinutes) {
+  AddUser("eve", "eve@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "eve", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  const std::string code = LatestCode();
+  clock_.Advance(std::chrono::minutes(10));
+  Result<FlowView> late = flows.Verify(f.id, opt, {SecretString(code)}, "192.0.2.1");
+  EXPECT_EQ(late.status().reason(), "code_expired");
+  EXPECT_EQ(late.status().code(), Errc::kExpired);
+  // An expired code is not a guess: it does not count towards blocking.
+  EXPECT_EQ(flows.Get(f.id)->flow.failures, 0);
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  EXPECT_TRUE(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+}
+
+TEST_F(FlowServiceTest, FlowsExpireAfterFifteenMinutes) {
+  AddUser("fay", "fay@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "fay", "192.0.2.1"}).value();
+  clock_.Advance(std::chrono::minutes(15));
+  EXPECT_EQ(flows.Get(f.id)->state, FlowState::kExpired);
+  Result<FlowView> ch = flows.Challenge(f.id, f.flow.options[0].id, "192.0.2.1");
+  EXPECT_EQ(ch.status().reason(), "flow_expired");
+  EXPECT_EQ(ch.status().code(), Errc::kExpired);
+}
+
+TEST_F(FlowServiceTest, CallsOutOfOrderAreRefused) {
+  AddUser("gus", "gus@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "gus", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  EXPECT_EQ(flows.Verify(f.id, opt, {SecretString("123456")}, "192.0.2.1").status().code(),
+            Errc::kOutOfOrder);
+  EXPECT_EQ(flows.Complete(f.id, SecretString("a brand new passphrase"), "192.0.2.1").status().code(),
+            Errc::kOutOfOrder);
+  EXPECT_EQ(flows.Challenge(f.id, "no-such-option", "192.0.2.1").status().reason(), "unknown_method");
+  EXPECT_EQ(flows.Get("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status().code(), Errc::kNotFound);
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  ASSERT_TRUE(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+  EXPECT_EQ(flows.Challenge(f.id, opt, "192.0.2.1").status().code(), Errc::kOutOfOrder);
+  ASSERT_TRUE(flows.Complete(f.id, SecretString("a brand new passphrase"), "192.0.2.1").ok());
+  EXPECT_EQ(flows.Complete(f.id, SecretString("another new passphrase"), "192.0.2.1").status().code(),
+            Errc::kOutOfOrder);
+}
+
+TEST_F(FlowServiceTest, ATooShortPasswordIsRejectedAndTheUserMayTryAgain) {
+  AddUser("hal", "hal@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "hal", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  ASSERT_TRUE(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+  Result<FlowView> short_pw = flows.Complete(f.id, SecretString("short"), "192.0.2.1");
+  ASSERT_FALSE(short_pw.ok());
+  EXPECT_EQ(short_pw.status().code(), Errc::kPolicyRejected);
+  ASSERT_EQ(short_pw.status().violations().size(), 1u);
+  EXPECT_EQ(short_pw.status().violations()[0].first, "min_length");
+  EXPECT_EQ(flows.Get(f.id)->state, FlowState::kSetPassword);
+  EXPECT_TRUE(flows.Complete(f.id, SecretString("long enough at last"), "192.0.2.1").ok());
+}
+
+TEST_F(FlowServiceTest, ARefusingDirectoryNeverReportsSuccess) {
+  AddUser("ivy", "ivy@example.net");
+  RefusingDirectory down(Status::Unavailable("directory unreachable"));
+  FlowService& flows = Service(&down);
+  auto f = flows.Start({FlowKind::kReset, "ivy", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  ASSERT_TRUE(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+  const std::size_t mails = Outbox().size();
+  Result<FlowView> r = flows.Complete(f.id, SecretString("a brand new passphrase"), "192.0.2.1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Errc::kUnavailable);
+  EXPECT_EQ(down.calls, 1);
+  // Nothing recorded as changed: the flow waits for another try, no mail went out.
+  EXPECT_EQ(flows.Get(f.id)->state, FlowState::kSetPassword);
+  EXPECT_EQ(Outbox().size(), mails);
+  // A retry is allowed at once (the claim was released).
+  (void)flows.Complete(f.id, SecretString("a brand new passphrase"), "192.0.2.1");
+  EXPECT_EQ(down.calls, 2);
+}
+
+TEST_F(FlowServiceTest, StartsAreRateLimitedPerAddressAndPerUsername) {
+  AddUser("jan", "jan@example.net");
+  settings_.start_per_ip = {3, std::chrono::minutes(1)};
+  settings_.start_per_account = {2, std::chrono::minutes(15)};
+  FlowService& flows = Service();
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "jan", "192.0.2.9"}).ok());
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "jan", "192.0.2.10"}).ok());
+  Result<FlowView> third = flows.Start({FlowKind::kReset, "jan", "192.0.2.11"});
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), Errc::kRateLimited);
+  EXPECT_GT(third.status().retry_after().count(), 0);
+  // An unknown username is limited the same way.
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "nobody", "192.0.2.12"}).ok());
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "nobody", "192.0.2.13"}).ok());
+  EXPECT_EQ(flows.Start({FlowKind::kReset, "nobody", "192.0.2.14"}).status().code(), Errc::kRateLimited);
+  // Per address: three from one address, the fourth is refused.
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "x1", "198.51.100.1"}).ok());
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "x2", "198.51.100.1"}).ok());
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "x3", "198.51.100.1"}).ok());
+  EXPECT_EQ(flows.Start({FlowKind::kReset, "x4", "198.51.100.1"}).status().code(), Errc::kRateLimited);
+  clock_.Advance(std::chrono::minutes(1));
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "x4", "198.51.100.1"}).ok());
+}
+
+TEST_F(FlowServiceTest, CodesPerDestinationAreLimited) {
+  AddUser("kim", "kim@example.net");
+  settings_.send_per_destination = {2, std::chrono::minutes(15)};
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "kim", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  EXPECT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  EXPECT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  Result<FlowView> third = flows.Challenge(f.id, opt, "192.0.2.1");
+  EXPECT_EQ(third.status().code(), Errc::kRateLimited);
+}
+
+TEST_F(FlowServiceTest, AResetUnlocksALockedAccount) {
+  AddUser("lea", "lea@example.net");
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+                  auto a = tx.accounts().FindByUsernameKey("lea");
+                  if (!a.ok()) return a.status();
+                  Account acc = **a;
+                  acc.status = AccountStatus::kLocked;
+                  acc.failed_logins = 10;
+                  return tx.accounts().Update(acc);
+                }).ok());
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "lea", "192.0.2.1"}).value();
+  EXPECT_FALSE(f.flow.phantom());
+  const std::string opt = f.flow.options[0].id;
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  ASSERT_TRUE(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+  ASSERT_TRUE(flows.Complete(f.id, SecretString("a brand new passphrase"), "192.0.2.1").ok());
+  Result<AccountDetails> d = admin_.Show("lea");
+  EXPECT_EQ(d->account.status, AccountStatus::kActive);
+  EXPECT_EQ(d->account.failed_logins, 0);
+}
+
+TEST_F(FlowServiceTest, ARestartMidFlowLosesNothing) {
+  AddUser("max", "max@example.net");
+  std::string id, opt;
+  {
+    FlowService& flows = Service();
+    auto f = flows.Start({FlowKind::kReset, "max", "192.0.2.1"}).value();
+    id = f.id;
+    opt = f.flow.options[0].id;
+    ASSERT_TRUE(flows.Challenge(id, opt, "192.0.2.1").ok());
+  }
+  // A new store and service over the same database file, as after a restart.
+  store_ = OpenStore({testing_support::SqliteUrl(dir_), 2, 1000}, TestKeys()).value();
+  directory_ = MakeBuiltinDirectory(*store_, hasher_, clock_);
+  FlowService& flows = Service();
+  EXPECT_EQ(flows.Get(id)->state, FlowState::kVerify);
+  ASSERT_TRUE(flows.Verify(id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+  EXPECT_TRUE(flows.Complete(id, SecretString("a brand new passphrase"), "192.0.2.1").ok());
+}
+
+}  // namespace
+}  // namespace latchkey
