@@ -548,7 +548,8 @@ ConfigLoad LoadConfig(const std::string& path, const std::map<std::string, std::
 
   // Secrets given as files.
   for (const auto& [full, file] : files) {
-    if (values.count(full) != 0) {
+    if (file.empty()) continue;  // an empty path means "not set"
+    if (values.count(full) != 0 && !values[full].s.empty()) {
       load.problems.push_back({full, "set either " + full + " or " + full + "_file, not both", true});
       continue;
     }

@@ -64,13 +64,17 @@ std::optional<std::string> UsernameKey(std::string_view username, std::string* w
   std::optional<std::string> key = NormalizeNfkcCasefold(username);
   if (!key) return fail("That username contains characters that are not valid text.");
   if (key->empty() || CodePointCount(*key) > 256) return fail("That username is too long.");
-  int32_t i = 0;
-  const auto len = static_cast<int32_t>(key->size());
-  while (i < len) {
-    UChar32 c = 0;
-    U8_NEXT(reinterpret_cast<const uint8_t*>(key->data()), i, len, c);
-    if (c < 0 || u_iscntrl(c) || u_isUWhiteSpace(c) || u_charType(c) == U_FORMAT_CHAR) {
-      return fail("A username cannot contain spaces or control characters.");
+  // Check what was typed as well as the key: case folding silently drops invisible
+  // characters (a zero-width space), which must not hide inside a stored username.
+  for (const std::string_view text : {username, std::string_view(*key)}) {
+    int32_t i = 0;
+    const auto len = static_cast<int32_t>(text.size());
+    while (i < len) {
+      UChar32 c = 0;
+      U8_NEXT(reinterpret_cast<const uint8_t*>(text.data()), i, len, c);
+      if (c < 0 || u_iscntrl(c) || u_isUWhiteSpace(c) || u_charType(c) == U_FORMAT_CHAR) {
+        return fail("A username cannot contain spaces, invisible or control characters.");
+      }
     }
   }
   return key;
