@@ -31,9 +31,9 @@ std::string Time(TimePoint t) {
 std::string OptTime(const std::optional<TimePoint>& t) { return t ? Time(*t) : "-"; }
 
 int Fail(const Status& st) {
-  std::cerr << "latchkey: " << st.message();
-  if (!st.detail().empty()) std::cerr << " (" << st.detail() << ")";
-  std::cerr << "\n";
+  // The operator runs this on their own machine: the detail (which database, which
+  // file) is what helps, and the generic message only when there is none.
+  std::cerr << "latchkey: " << (st.detail().empty() ? st.message() : st.detail()) << "\n";
   return ExitCodeFor(st);
 }
 

@@ -29,6 +29,10 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
     Result<SchemaInfo> m = MigrateStore(so);
     if (!m.ok()) return m.status();
   }
+  const std::string db = SqlitePath(config.store.url);
+  if (!migrate && !db.empty() && !std::filesystem::exists(db)) {
+    return Status::Unavailable("database " + db + " does not exist; run `latchkey migrate` first");
+  }
   // The default key beside the SQLite file is created on first use; a configured
   // key file must exist (a typo must not silently start a new key).
   const bool default_key = config.secrets.key_file.empty();

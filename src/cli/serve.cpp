@@ -82,14 +82,14 @@ void EnsureDemoAccount(Runtime& rt, const std::string& url) {
     }
     password_note = password;
   }
-  std::cout << "\nDemo account: " << kDemoUser << "  (password: " << password_note
+  std::cout << "Demo account: " << kDemoUser << "  (password: " << password_note
             << ", alternate email: " << kDemoEmail << ")\n"
             << "Reset its password through the API:\n"
             << "  curl -s -H 'Content-Type: application/json' -d '{\"kind\":\"reset\",\"username\":\"demo\"}' "
             << url << "/api/v1/flows\n"
             << "  then POST {\"method\":\"<method id>\"} to /api/v1/flows/<id>/challenge,\n"
             << "  read the code with `./build/latchkey outbox list`, POST {\"method\",\"code\"} to .../verify\n"
-            << "  and {\"new_password\":\"...\"} to .../complete. Stop with Ctrl-C.\n"
+            << "  and {\"new_password\":\"...\"} to .../complete. Stop with Ctrl-C.\n\n"
             << std::flush;
 }
 
@@ -111,7 +111,8 @@ int CmdServe(const Config& base, const ServeArgs& args) {
 
   Result<std::unique_ptr<Runtime>> opened = OpenRuntime(config, true);
   if (!opened.ok()) {
-    std::cerr << "latchkey: " << opened.status().message() << " (" << opened.status().detail() << ")\n";
+    const Status& st = opened.status();
+    std::cerr << "latchkey: " << (st.detail().empty() ? st.message() : st.detail()) << "\n";
     return ExitCodeFor(opened.status());
   }
   Runtime& rt = **opened;
@@ -170,11 +171,13 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   ho.dev = config.server.dev;
   HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory});
   if (Status st = server.Bind(); !st.ok()) {
-    std::cerr << "latchkey: " << st.message() << " (" << st.detail() << ")\n";
+    std::cerr << "latchkey: " << st.detail() << "\n";
     return kExitUnavailable;
   }
   const std::string url = "http://" + (ho.host.find(':') != std::string::npos ? "[" + ho.host + "]" : ho.host) +
                           ":" + std::to_string(server.BoundPort());
+  // The demo account is ready (and printed) before the first request is served.
+  if (config.server.dev) EnsureDemoAccount(rt, url);
   if (smtp) worker.Start();
   Janitor janitor(*rt.store, rt.clock);
   std::thread http_thread([&server] { server.Serve(); });
@@ -185,7 +188,6 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   std::cout << "Latchkey is listening on " << url << "\n";
   if (!smtp) std::cout << "Messages stay in the dev outbox: `latchkey outbox list` shows them.\n";
   std::cout << std::flush;
-  if (config.server.dev) EnsureDemoAccount(rt, url);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

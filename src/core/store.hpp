@@ -75,7 +75,7 @@ class OutboxRepository {
   virtual Status MarkSent(std::int64_t id, TimePoint now) = 0;
   // Records a failed attempt; the message is due again at `next_attempt_at`.
   virtual Status MarkRetry(std::int64_t id, TimePoint next_attempt_at, std::string_view error) = 0;
-  // Terminal failure (kFailed or kExpired); wipes the body.
+  // Terminal state: kFailed (counts as an attempt) or kExpired; wipes the body.
   virtual Status MarkFinal(std::int64_t id, OutboxStatus status, std::string_view error) = 0;
   // Newest first; `to` filters by exact recipient (matched by keyed hash).
   virtual Result<std::vector<OutboxEntry>> List(std::optional<std::string_view> to, int limit) = 0;

@@ -173,6 +173,13 @@ HttpServer::HttpServer(HttpOptions options, HttpDeps deps)
   for (const auto& o : ctx.options.allowed_origins) ctx.allowed_origins.push_back(OriginOf(o));
 
   Server& svr = impl_->server;
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same
+  // port and silently take half of the connections. SO_REUSEADDR alone allows a
+  // quick restart (TIME_WAIT) and makes a second bind fail, as it should.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   const int threads = ctx.options.threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   svr.set_tcp_nodelay(true);  // without it, Nagle + delayed ACK cost ~40 ms per response

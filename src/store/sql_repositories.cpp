@@ -473,9 +473,11 @@ class SqlOutbox final : public OutboxRepository {
     return Guard(d_, [&]() -> Status {
       const long long i = id;
       const std::string st(ToString(status)), e(error.substr(0, 500));
+      // A failure was an attempt; an expiry was not.
+      const int tried = status == OutboxStatus::kFailed ? 1 : 0;
       s_ << "UPDATE outbox SET status = :s, last_error = :e, body_sealed = '', "
-            "lease_owner = NULL, lease_until = NULL WHERE id = :id",
-          soci::use(st), soci::use(e), soci::use(i);
+            "attempts = attempts + :n, lease_owner = NULL, lease_until = NULL WHERE id = :id",
+          soci::use(st), soci::use(e), soci::use(tried), soci::use(i);
       return Status::Ok();
     });
   }
