@@ -45,7 +45,9 @@ Status FromException(const std::exception& e, Dialect dialect) {
                            "A concurrent change won; please try again.")
           .WithDetail(e.what());
     }
-    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state.rfind("53", 0) == 0) {
+    // No SQLSTATE at all means the connection itself failed.
+    if (state.empty() || state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 ||
+        state.rfind("53", 0) == 0) {
       return Status::Unavailable(std::string("postgresql: ") + e.what());
     }
     return Status::Internal(std::string("postgresql: ") + e.what());
@@ -119,6 +121,101 @@ struct Target {
   std::string file;      // SQLite only
 };
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// libpq keyword/value form of one value: quoted, with \ and ' escaped.
+std::string ConninfoValue(const std::string& v) {
+  std::string out = "'";
+  for (const char c : v) {
+    if (c == '\\' || c == '\'') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "'";
+}
+
+// SOCI's PostgreSQL backend parses its connect string as keyword=value pairs, so a
+// postgresql:// URI is turned into that form here (libpq would accept the URI, but
+// SOCI mangles it on the way).
+Result<std::string> PostgresConninfo(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  std::string rest = url.substr(scheme_end + 3);
+  std::string query;
+  if (const auto q = rest.find('?'); q != std::string::npos) {
+    query = rest.substr(q + 1);
+    rest.resize(q);
+  }
+  std::string dbname;
+  if (const auto slash = rest.find('/'); slash != std::string::npos) {
+    dbname = PercentDecode(rest.substr(slash + 1));
+    rest.resize(slash);
+  }
+  std::string user, password;
+  if (const auto at = rest.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    user = PercentDecode(userinfo.substr(0, colon));
+    if (colon != std::string::npos) password = PercentDecode(userinfo.substr(colon + 1));
+  }
+  std::string host = rest, port;
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string::npos) return Status::InvalidArgument("invalid_store_url", "bad IPv6 host in store.url");
+    port = host.size() > close + 2 ? host.substr(close + 2) : "";
+    host = host.substr(1, close - 1);
+  } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
+    port = host.substr(colon + 1);
+    host.resize(colon);
+  }
+  std::string out;
+  auto add = [&out](const char* k, const std::string& v) {
+    if (v.empty()) return;
+    if (!out.empty()) out.push_back(' ');
+    out += std::string(k) + "=" + ConninfoValue(v);
+  };
+  add("host", PercentDecode(host));
+  add("port", port);
+  add("user", user);
+  add("password", password);
+  add("dbname", dbname);
+  std::size_t pos = 0;
+  while (pos < query.size()) {
+    std::size_t amp = query.find('&', pos);
+    if (amp == std::string::npos) amp = query.size();
+    const std::string pair = query.substr(pos, amp - pos);
+    const auto eq = pair.find('=');
+    if (eq != std::string::npos) {
+      const std::string key = PercentDecode(pair.substr(0, eq));
+      for (const char c : key) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
+          return Status::InvalidArgument("invalid_store_url", "bad parameter in store.url");
+        }
+      }
+      add(key.c_str(), PercentDecode(pair.substr(eq + 1)));
+    }
+    pos = amp + 1;
+  }
+  return out;
+}
+
 Result<Target> ParseUrl(const std::string& url) {
   Target t;
   if (url.rfind("sqlite://", 0) == 0) {
@@ -130,7 +227,9 @@ Result<Target> ParseUrl(const std::string& url) {
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     t.dialect = Dialect::kPostgresql;
-    t.connect = url;  // libpq understands connection URIs
+    Result<std::string> conninfo = PostgresConninfo(url);
+    if (!conninfo.ok()) return conninfo.status();
+    t.connect = *conninfo;
     return t;
   }
   return Status::InvalidArgument("invalid_store_url",
@@ -215,13 +314,15 @@ class SqlStore final : public Store {
   Status Read(const TxFunction& fn) override { return Run(fn, false); }
 
   Status Ping() override {
+    soci::session s(pool_);
     try {
-      soci::session s(pool_);
       int one = 0;
       s << "SELECT 1", soci::into(one);
       return one == 1 ? Status::Ok() : Status::Unavailable("SELECT 1 returned " + std::to_string(one));
     } catch (const std::exception& e) {
-      return sql::FromException(e, target_.dialect);
+      Status st = sql::FromException(e, target_.dialect);
+      Recover(s, st);
+      return st;
     }
   }
 
@@ -258,10 +359,11 @@ class SqlStore final : public Store {
   // A broken connection goes back to the pool reopened, so the next user gets a
   // working one once the database is back.
   void Recover(soci::session& s, const Status& st) {
-    if (st.code() != Errc::kUnavailable || target_.dialect != Dialect::kPostgresql) return;
+    if (st.ok() || target_.dialect != Dialect::kPostgresql) return;
     try {
-      s.reconnect();
+      if (!s.is_connected()) s.reconnect();
     } catch (const std::exception&) {
+      // Still down: the next user of this connection tries again.
     }
   }
 

@@ -110,6 +110,30 @@ class HttpInputTest(LatchkeyTestCase):
         self.assertEqual(self.lk.request("GET", "/healthz")[0], 200)
 
 
+class DatabaseTroubleTest(LatchkeyTestCase):
+    def test_a_locked_database_answers_503_and_loses_nothing(self):
+        import os
+        import sqlite3
+        lk = self.latchkey({"store": {"busy_timeout_ms": 300}})
+        self.add_user(lk, "alice", email="alice@example.net")
+        _, _, flow = lk.start_flow("alice")
+        db = sqlite3.connect(os.path.join(lk.dir, "var", "latchkey.db"), isolation_level=None)
+        db.execute("BEGIN EXCLUSIVE")
+        try:
+            status, _, body = lk.start_flow("alice")
+            self.assertEqual((status, body["error"]["code"]), (503, "unavailable"))
+            status, _, body = lk.challenge(flow)
+            self.assertEqual((status, body["error"]["code"]), (503, "unavailable"))
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        # The flow is exactly as it was, and works now.
+        status, _, got = lk.request("GET", "/api/v1/flows/" + flow["id"])
+        self.assertEqual((status, got["state"]), (200, "choose_method"))
+        self.assertEqual(lk.challenge(flow)[0], 202)
+        self.assertEqual(len(lk.outbox()), 1)
+
+
 class RateLimitTest(LatchkeyTestCase):
     def test_flow_starts_are_limited_with_retry_after(self):
         lk = self.latchkey({"limits": {"flow_start_per_ip": "3/1m"}})
