@@ -39,7 +39,9 @@ TEST(MimeTest, BuildsAWellFormedMessage) {
   EXPECT_NE(m.find("\r\n\r\nline one\r\nline two\r\n"), std::string::npos);
   // No bare LF anywhere.
   for (std::size_t i = 0; i < m.size(); ++i) {
-    if (m[i] == '\n') ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
+    if (m[i] == '\n') {
+      ASSERT_TRUE(i > 0 && m[i - 1] == '\r') << "bare LF at " << i;
+    }
   }
 }
 
