@@ -69,3 +69,69 @@ BENCHMARK(BM_MaskEmail);
 
 }  // namespace
 }  // namespace latchkey
+
+// The reset start below HTTP: one write transaction on SQLite (account and methods
+// read, flow and audit written), as POST /api/v1/flows does.
+#include "delivery/templates.hpp"
+#include "directory/builtin_directory.hpp"
+#include "flows/account_admin.hpp"
+#include "flows/flow_service.hpp"
+#include "methods/email_code/email_code_method.hpp"
+#include "methods/registry.hpp"
+#include "policy/password_policy.hpp"
+#include "store/sql_store.hpp"
+
+namespace latchkey {
+namespace {
+
+struct FlowBench {
+  FlowBench() : pool(1, 16), hasher({8192, 1}, pool), policy({12, 256}), limiter(clock),
+                templates(MessageTemplates::Load("").value()) {
+    dir = std::filesystem::temp_directory_path() / ("latchkey-bench-" + random.Token(6));
+    std::filesystem::create_directories(dir);
+    const StoreOptions o{"sqlite://" + (dir / "b.db").string(), 8, 5000};
+    (void)MigrateStore(o);
+    store = OpenStore(o, Keys()).value();
+    registry.Add(MakeEmailCodeMethod({6, std::chrono::minutes(10)}));
+    directory = MakeBuiltinDirectory(*store, hasher, clock);
+    AccountAdmin admin(*store, hasher, policy, registry, Keys(), clock, random, "");
+    for (int i = 0; i < 1000; ++i) {
+      (void)admin.Add({"user" + std::to_string(i), "", "user" + std::to_string(i) + "@example.net", "", std::nullopt}, "bench");
+    }
+    FlowSettings s;
+    s.start_per_ip = s.start_per_account = RateSpec{};
+    flows = std::make_unique<FlowService>(FlowDeps{*store, *directory, clock, random, Keys(), limiter,
+                                                   registry, templates, policy, nullptr}, s);
+  }
+  ~FlowBench() { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+  SystemClock clock;
+  SodiumRandom random;
+  WorkPool pool;
+  PasswordHasher hasher;
+  PasswordPolicy policy;
+  RateLimiter limiter;
+  MessageTemplates templates;
+  MethodRegistry registry;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Directory> directory;
+  std::unique_ptr<FlowService> flows;
+};
+
+FlowBench& Bench() {
+  static FlowBench b;
+  return b;
+}
+
+void BM_FlowStart(benchmark::State& state) {
+  FlowBench& b = Bench();
+  std::uint64_t i = static_cast<std::uint64_t>(state.thread_index()) * 7919;
+  for (auto _ : state) {
+    const std::string name = (state.range(0) ? "user" : "nobody") + std::to_string(i++ % 1000);
+    benchmark::DoNotOptimize(b.flows->Start({FlowKind::kReset, name, "192.0.2.1"}));
+  }
+}
+BENCHMARK(BM_FlowStart)->Arg(1)->Arg(0)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace latchkey

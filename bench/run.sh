@@ -27,6 +27,7 @@ public_url = "http://127.0.0.1:$PORT"
 threads = 96
 [store]
 url = "sqlite://$T/latchkey.db"
+pool_size = ${POOL:-8}
 [limits]
 flow_start_per_ip = "off"
 flow_start_per_account = "off"

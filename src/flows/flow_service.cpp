@@ -49,12 +49,12 @@ std::string MethodPhrase(MethodKind k) {
   return "a verification method";
 }
 
-// Queues the code as a message, inside the flow's transaction: the flow and its
-// message commit together or not at all.
+// Prepares the code's message; the flow queues it in the outbox in the same
+// transaction that records the challenge, so both commit or neither does.
 class OutboxCodeSender final : public CodeSender {
  public:
-  OutboxCodeSender(Tx& tx, const FlowDeps& d, const FlowSettings& s, std::optional<AccountId> account)
-      : tx_(tx), d_(d), s_(s), account_(account) {}
+  OutboxCodeSender(const FlowDeps& d, const FlowSettings& s, std::optional<AccountId> account)
+      : d_(d), s_(s), account_(account) {}
 
   Status SendCode(Channel channel, std::string_view to, std::string_view to_hint,
                   const SecretString& code, Millis lifetime) override {
@@ -70,7 +70,6 @@ class OutboxCodeSender final : public CodeSender {
                        {"helpdesk", s_.helpdesk},
                        {"helpdesk_line", HelpdeskLine(s_)}});
     if (!r.ok()) return r.status();
-    const TimePoint now = d_.clock.Now();
     OutboundMessage m;
     m.channel = channel;
     m.template_id = "reset_code";
@@ -79,22 +78,17 @@ class OutboxCodeSender final : public CodeSender {
     m.subject = r->subject;
     m.body = SecretString(std::move(r->body));
     m.account_id = account_;
-    m.expires_at = now + lifetime;
-    Result<std::int64_t> id =
-        tx_.outbox().Enqueue(m, s_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
-    if (!id.ok()) return id.status();
-    enqueued_ = true;
+    m.expires_at = d_.clock.Now() + lifetime;
+    messages.push_back(std::move(m));
     return Status::Ok();
   }
 
-  bool enqueued() const { return enqueued_; }
+  std::vector<OutboundMessage> messages;
 
  private:
-  Tx& tx_;
   const FlowDeps& d_;
   const FlowSettings& s_;
   std::optional<AccountId> account_;
-  bool enqueued_ = false;
 };
 
 // A phantom flow's sender: the same limit, keyed on the decoy, and nothing sent.
@@ -225,19 +219,22 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
   f.updated_at = now;
   f.expires_at = now + settings_.lifetime;
 
-  Status outcome;
-  Status st = d_.store.Write([&](Tx& tx) -> Status {
+  // Read first, on any connection; the write that follows is two inserts. The same
+  // queries run whether or not the account exists, so both paths take the same time.
+  std::string reason;
+  std::string subject = "?" + subject_key.substr(0, 16);
+  Status st = d_.store.Read([&](Tx& tx) -> Status {
     Result<std::optional<Account>> acc = tx.accounts().FindByUsernameKey(*key);
     if (!acc.ok()) return acc.status();
-    // The same queries run whether or not the account exists, so that both paths
-    // take the same time.
     Result<std::vector<Enrollment>> enr =
         tx.enrollments().ListForAccount(acc->has_value() ? (*acc)->id : -1);
     if (!enr.ok()) return enr.status();
-    std::string reason;
     if (!acc->has_value()) {
       reason = "unknown_user";
-    } else if ((*acc)->status == AccountStatus::kDisabled) {
+      return Status::Ok();
+    }
+    subject = (*acc)->username;
+    if ((*acc)->status == AccountStatus::kDisabled) {
       reason = "disabled";
     } else if ((*acc)->status == AccountStatus::kPendingActivation) {
       reason = "pending_activation";
@@ -251,17 +248,19 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
       }
       if (f.options.empty()) reason = "no_methods";
     }
-    const std::string subject = acc->has_value() ? (*acc)->username : "?" + subject_key.substr(0, 16);
-    if (!reason.empty()) {
-      f.options.clear();
-      f.options.push_back(
-          {d_.random.Token(kOptionIdBytes), MethodKind::kEmail, PhantomEmailHint(d_.keys, *key), ""});
-    } else {
-      f.account_id = (*acc)->id;
-    }
-    // The per-account limit applies to unknown usernames too: a 429 must not tell them apart.
-    outcome = d_.limiter.Take("flow_start_account", subject_key, settings_.start_per_account);
-    if (!outcome.ok()) {
+    if (reason.empty()) f.account_id = (*acc)->id;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!reason.empty()) {
+    f.options.clear();
+    f.options.push_back(
+        {d_.random.Token(kOptionIdBytes), MethodKind::kEmail, PhantomEmailHint(d_.keys, *key), ""});
+  }
+  // The per-account limit applies to unknown usernames too: a 429 must not tell them apart.
+  const Status limited = d_.limiter.Take("flow_start_account", subject_key, settings_.start_per_account);
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    if (!limited.ok()) {
       Audit(tx, f, "flow.start", "rate_limited", reason, "", req.ip, subject);
       return Status::Ok();
     }
@@ -270,7 +269,7 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  if (!outcome.ok()) return outcome;
+  if (!limited.ok()) return limited;
   log::Info("flow.start", {{"flow", std::string(f.ref())}, {"kind", std::string(ToString(f.kind))}});
   return FlowView{id, std::move(f), FlowState::kChooseMethod};
 }
@@ -295,66 +294,77 @@ Result<FlowView> FlowService::Get(std::string_view flow_id) {
   return view;
 }
 
+// Challenge and Verify read the flow on any connection, do their work, and then
+// write the result with the flow's version as a guard: if another request changed
+// the flow meanwhile, the write fails with kConflict and nothing is recorded. This
+// keeps the store's single writer busy only with the writes themselves.
 Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_view option_id,
                                         std::string_view ip) {
   if (Status st = d_.limiter.Take("flow_challenge_ip", ip, settings_.verify_per_ip); !st.ok()) {
     return st;
   }
-  FlowView view;
-  Status outcome;
-  bool enqueued = false;
-  Status st = d_.store.Write([&](Tx& tx) -> Status {
-    Result<Loaded> l = Load(tx, flow_id);
-    if (!l.ok()) return l.status();
-    Flow& f = l->flow;
-    const TimePoint now = d_.clock.Now();
-    LK_RETURN_IF_ERROR(CheckActive(f, now, false));
-    const GateOption* opt = f.FindOption(option_id);
-    if (opt == nullptr) {
-      return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
-    }
-    if (f.HasPassed(opt->id)) {
-      return Status::OutOfOrder("You have already used that method. Choose another one.");
-    }
-    Method* m = d_.methods.Find(opt->kind);
-    if (m == nullptr) return Status::Internal("no method registered for an offered option");
-    const Enrollment* e = nullptr;
-    if (!f.phantom()) {
-      e = l->EnrollmentFor(*opt);
-      if (e == nullptr || !m->IsUsable(*e)) {
-        return Status::InvalidArgument("method_unavailable",
-                                       "That method is no longer available. Choose another one.",
-                                       "method");
-      }
-    }
-    OutboxCodeSender real(tx, d_, settings_, f.account_id);
-    PhantomCodeSender phantom(d_, settings_, f);
-    CodeSender& sender = f.phantom() ? static_cast<CodeSender&>(phantom) : real;
-    std::string blob = f.method_state[opt->id];
-    GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, sender, blob};
-    const std::string method(ToString(opt->kind));
-    outcome = m->Begin(ctx, e);
-    if (!outcome.ok()) {
-      Audit(tx, f, "flow.challenge", outcome.code() == Errc::kRateLimited ? "rate_limited" : "failed",
-            outcome.reason(), method, ip, l->subject());
-      return Status::Ok();
-    }
-    f.method_state[opt->id] = blob;
-    f.active_option = opt->id;
-    f.state = FlowState::kVerify;
-    f.updated_at = now;
-    LK_RETURN_IF_ERROR(tx.flows().Update(f));
-    Audit(tx, f, "flow.challenge", "ok", f.phantom() ? "phantom" : "", method, ip, l->subject());
-    enqueued = real.enqueued();
-    view.flow = f;
+  Loaded l;
+  Status st = d_.store.Read([&](Tx& tx) -> Status {
+    Result<Loaded> r = Load(tx, flow_id);
+    if (!r.ok()) return r.status();
+    l = std::move(r).value();
     return Status::Ok();
   });
   if (!st.ok()) return st;
-  if (!outcome.ok()) return outcome;
-  if (enqueued) Notify();
-  view.id = std::string(flow_id);
-  view.state = view.flow.EffectiveState(d_.clock.Now());
-  return view;
+  Flow& f = l.flow;
+  const TimePoint now = d_.clock.Now();
+  LK_RETURN_IF_ERROR(CheckActive(f, now, false));
+  const GateOption* opt = f.FindOption(option_id);
+  if (opt == nullptr) {
+    return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
+  }
+  if (f.HasPassed(opt->id)) {
+    return Status::OutOfOrder("You have already used that method. Choose another one.");
+  }
+  Method* m = d_.methods.Find(opt->kind);
+  if (m == nullptr) return Status::Internal("no method registered for an offered option");
+  const Enrollment* e = nullptr;
+  if (!f.phantom()) {
+    e = l.EnrollmentFor(*opt);
+    if (e == nullptr || !m->IsUsable(*e)) {
+      return Status::InvalidArgument("method_unavailable",
+                                     "That method is no longer available. Choose another one.",
+                                     "method");
+    }
+  }
+  OutboxCodeSender real(d_, settings_, f.account_id);
+  PhantomCodeSender phantom(d_, settings_, f);
+  CodeSender& sender = f.phantom() ? static_cast<CodeSender&>(phantom) : real;
+  std::string blob = f.method_state[opt->id];
+  GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, sender, blob};
+  const std::string method(ToString(opt->kind));
+  const Status begun = m->Begin(ctx, e);
+  const std::string option = opt->id;
+  if (begun.ok()) {
+    f.method_state[option] = blob;
+    f.active_option = option;
+    f.state = FlowState::kVerify;
+    f.updated_at = now;
+  }
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    if (!begun.ok()) {
+      Audit(tx, f, "flow.challenge", begun.code() == Errc::kRateLimited ? "rate_limited" : "failed",
+            begun.reason(), method, ip, l.subject());
+      return Status::Ok();
+    }
+    LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    for (const OutboundMessage& msg : real.messages) {
+      Result<std::int64_t> id = tx.outbox().Enqueue(
+          msg, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+      if (!id.ok()) return id.status();
+    }
+    Audit(tx, f, "flow.challenge", "ok", f.phantom() ? "phantom" : "", method, ip, l.subject());
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!begun.ok()) return begun;
+  if (!real.messages.empty()) Notify();
+  return FlowView{std::string(flow_id), std::move(f), FlowState::kVerify};
 }
 
 Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view option_id,
@@ -362,78 +372,86 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
   if (Status st = d_.limiter.Take("flow_verify_ip", ip, settings_.verify_per_ip); !st.ok()) {
     return st;
   }
-  FlowView view;
+  Loaded l;
+  Status st = d_.store.Read([&](Tx& tx) -> Status {
+    Result<Loaded> r = Load(tx, flow_id);
+    if (!r.ok()) return r.status();
+    l = std::move(r).value();
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  Flow& f = l.flow;
+  const TimePoint now = d_.clock.Now();
+  LK_RETURN_IF_ERROR(CheckActive(f, now, false));
+  const GateOption* opt = f.FindOption(option_id);
+  if (opt == nullptr) {
+    return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
+  }
+  if (f.HasPassed(opt->id)) {
+    return Status::OutOfOrder("You have already used that method. Choose another one.");
+  }
+  if (f.active_option != opt->id) return Status::OutOfOrder("Ask for a code first.");
+  Method* m = d_.methods.Find(opt->kind);
+  if (m == nullptr) return Status::Internal("no method registered for an offered option");
+  const Enrollment* e = nullptr;
+  if (!f.phantom()) {
+    e = l.EnrollmentFor(*opt);
+    if (e == nullptr || !m->IsUsable(*e)) {
+      return Status::InvalidArgument("method_unavailable",
+                                     "That method is no longer available. Choose another one.",
+                                     "method");
+    }
+  }
+  PhantomCodeSender no_send(d_, settings_, f);  // Verify never sends
+  std::string blob = f.method_state[opt->id];
+  GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, no_send, blob};
+  const std::string method(ToString(opt->kind));
+  const std::string option = opt->id;
+  const Status checked = m->Verify(ctx, e, answer);
+
   Status outcome;
-  Status st = d_.store.Write([&](Tx& tx) -> Status {
-    Result<Loaded> l = Load(tx, flow_id);
-    if (!l.ok()) return l.status();
-    Flow& f = l->flow;
-    const TimePoint now = d_.clock.Now();
-    LK_RETURN_IF_ERROR(CheckActive(f, now, false));
-    const GateOption* opt = f.FindOption(option_id);
-    if (opt == nullptr) {
-      return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
-    }
-    if (f.HasPassed(opt->id)) {
-      return Status::OutOfOrder("You have already used that method. Choose another one.");
-    }
-    if (f.active_option != opt->id) return Status::OutOfOrder("Ask for a code first.");
-    Method* m = d_.methods.Find(opt->kind);
-    if (m == nullptr) return Status::Internal("no method registered for an offered option");
-    const Enrollment* e = nullptr;
-    if (!f.phantom()) {
-      e = l->EnrollmentFor(*opt);
-      if (e == nullptr || !m->IsUsable(*e)) {
-        return Status::InvalidArgument("method_unavailable",
-                                       "That method is no longer available. Choose another one.",
-                                       "method");
-      }
-    }
-    PhantomCodeSender no_send(d_, settings_, f);  // Verify never sends
-    std::string blob = f.method_state[opt->id];
-    GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, no_send, blob};
-    const std::string method(ToString(opt->kind));
-    const Status checked = m->Verify(ctx, e, answer);
-    f.updated_at = now;
-    if (checked.ok()) {
-      f.method_state[opt->id] = blob;
-      f.passed.push_back(opt->id);
-      f.active_option.clear();
-      f.state = f.gates_passed() >= f.gates_required ? FlowState::kSetPassword
-                                                     : FlowState::kChooseMethod;
-      LK_RETURN_IF_ERROR(tx.flows().Update(f));
-      Enrollment used = *e;
-      used.last_used_at = now;
-      LK_RETURN_IF_ERROR(tx.enrollments().Update(used));
-      Audit(tx, f, "flow.verify", "ok", "", method, ip, l->subject());
-    } else if (checked.code() == Errc::kVerifyFailed) {
-      ++f.failures;
-      if (f.failures >= settings_.max_failures) {
-        f.state = FlowState::kBlocked;
-        outcome = Status::Forbidden("flow_blocked",
-                                    "Too many wrong answers. Start again later, or contact the helpdesk.");
-        Audit(tx, f, "flow.verify", "blocked", checked.reason(), method, ip, l->subject());
-      } else {
-        const int left = settings_.max_failures - f.failures;
-        outcome = Status::VerifyFailed(std::string(checked.reason()),
-                                       std::string(checked.message()) + " " + std::to_string(left) +
-                                           (left == 1 ? " attempt left." : " attempts left."));
-        Audit(tx, f, "flow.verify", "failed", checked.reason(), method, ip, l->subject());
-      }
-      LK_RETURN_IF_ERROR(tx.flows().Update(f));
+  std::string audit_outcome = "ok";
+  bool write_flow = true;
+  std::optional<Enrollment> used;
+  f.updated_at = now;
+  if (checked.ok()) {
+    f.method_state[option] = blob;
+    f.passed.push_back(option);
+    f.active_option.clear();
+    f.state = f.gates_passed() >= f.gates_required ? FlowState::kSetPassword : FlowState::kChooseMethod;
+    used = *e;
+    used->last_used_at = now;
+  } else if (checked.code() == Errc::kVerifyFailed) {
+    ++f.failures;
+    if (f.failures >= settings_.max_failures) {
+      f.state = FlowState::kBlocked;
+      audit_outcome = "blocked";
+      outcome = Status::Forbidden("flow_blocked",
+                                  "Too many wrong answers. Start again later, or contact the helpdesk.");
     } else {
-      // An expired code or a verify before any challenge: not a guess, not counted.
-      outcome = checked;
-      Audit(tx, f, "flow.verify", "failed", checked.reason(), method, ip, l->subject());
+      const int left = settings_.max_failures - f.failures;
+      audit_outcome = "failed";
+      outcome = Status::VerifyFailed(std::string(checked.reason()),
+                                     std::string(checked.message()) + " " + std::to_string(left) +
+                                         (left == 1 ? " attempt left." : " attempts left."));
     }
-    view.flow = f;
+  } else {
+    // An expired code or a verify before any challenge: not a guess, not counted.
+    audit_outcome = "failed";
+    outcome = checked;
+    write_flow = false;
+  }
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    if (write_flow) LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    if (used) LK_RETURN_IF_ERROR(tx.enrollments().Update(*used));
+    Audit(tx, f, "flow.verify", audit_outcome, checked.ok() ? "" : checked.reason(), method, ip,
+          l.subject());
     return Status::Ok();
   });
   if (!st.ok()) return st;
   if (!outcome.ok()) return outcome;
-  view.id = std::string(flow_id);
-  view.state = view.flow.EffectiveState(d_.clock.Now());
-  return view;
+  const FlowState state = f.state;
+  return FlowView{std::string(flow_id), std::move(f), state};
 }
 
 Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretString& new_password,

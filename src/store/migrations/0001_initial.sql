@@ -1,6 +1,8 @@
 -- Latchkey schema, version 1.
 -- Statements are separated by lines holding only "---". {{id}} becomes the
--- dialect's auto-increment primary key. Times are Unix milliseconds (BIGINT).
+-- dialect's auto-increment primary key; {{without_rowid}} makes a table keyed by
+-- its primary key alone on SQLite (one B-tree instead of two). Times are Unix
+-- milliseconds (BIGINT).
 -- Secrets and contact details are sealed (AEAD) by the store: *_sealed columns.
 
 CREATE TABLE accounts (
@@ -51,7 +53,7 @@ CREATE TABLE flows (
   updated_at BIGINT NOT NULL,
   expires_at BIGINT NOT NULL,
   version BIGINT NOT NULL DEFAULT 1
-)
+){{without_rowid}}
 ---
 CREATE INDEX flows_by_expiry ON flows (expires_at)
 ---
@@ -94,6 +96,4 @@ CREATE TABLE audit (
   actor TEXT NOT NULL DEFAULT ''
 )
 ---
-CREATE INDEX audit_by_account ON audit (account_id, at)
----
-CREATE INDEX audit_by_time ON audit (at)
+CREATE INDEX audit_by_account ON audit (account_id, id)
