@@ -354,9 +354,13 @@ class SqlStore final : public Store {
   // back alone, and one COMMIT writes the shared pages once. A caller learns its
   // outcome only after the COMMIT. Other processes (the CLI) are still covered by
   // busy_timeout.
+  // Each job has its own signal, so finishing a batch wakes exactly its callers
+  // (one shared condition variable would wake every waiting thread each time).
   struct WriteJob {
-    const TxFunction* fn;
+    const TxFunction* fn = nullptr;
     Status result;
+    std::mutex mu;
+    std::condition_variable cv;
     bool done = false;
   };
 
@@ -364,15 +368,16 @@ class SqlStore final : public Store {
     if (std::this_thread::get_id() == writer_id_) {
       return Status::Internal("Store::Write called from inside a write transaction");
     }
-    WriteJob job{&fn, Status::Ok(), false};
+    WriteJob job;
+    job.fn = &fn;
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
       if (stopping_) return Status::Unavailable("the store is shutting down");
       queue_.push_back(&job);
     }
     queue_cv_.notify_one();
-    std::unique_lock<std::mutex> lock(queue_mu_);
-    done_cv_.wait(lock, [&job] { return job.done; });
+    std::unique_lock<std::mutex> lock(job.mu);
+    job.cv.wait(lock, [&job] { return job.done; });
     return job.result;
   }
 
@@ -391,11 +396,13 @@ class SqlStore final : public Store {
         }
       }
       RunBatch(batch);
-      {
-        std::lock_guard<std::mutex> lock(queue_mu_);
-        for (WriteJob* j : batch) j->done = true;
+      for (WriteJob* j : batch) {
+        // Notify while holding the job's lock: the caller cannot return (and destroy
+        // the job) before the lock is released, and nothing touches it afterwards.
+        std::lock_guard<std::mutex> lock(j->mu);
+        j->done = true;
+        j->cv.notify_one();
       }
-      done_cv_.notify_all();
       batch.clear();
     }
   }
@@ -497,7 +504,6 @@ class SqlStore final : public Store {
   std::thread::id writer_id_;
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::condition_variable done_cv_;
   std::deque<WriteJob*> queue_;
   bool stopping_ = false;
 };
