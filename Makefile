@@ -6,7 +6,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build test run bench clean
+.PHONY: all deps build test tsan run bench clean
 
 all: build
 
@@ -27,6 +27,16 @@ test: deps build-test/CMakeCache.txt
 	cmake --build build-test -j $(JOBS)
 	cd build-test && ctest --output-on-failure --timeout 900
 
+# The concurrent parts (group commit, work pool, rate limiter, delivery worker,
+# flows) under ThreadSanitizer, which cannot share a build with ASan.
+build-tsan/CMakeCache.txt:
+	cmake -S . -B build-tsan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLATCHKEY_TSAN=ON
+
+tsan: deps build-tsan/CMakeCache.txt
+	cmake --build build-tsan -j $(JOBS) --target latchkey_tests
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ./build-tsan/latchkey_tests --gtest_filter='SqlStore*:WorkPool*:RateLimiter*:DeliveryWorker*:FlowService*'
+
 run: build
 	./build/latchkey serve --dev
 
@@ -35,4 +45,4 @@ bench: deps build/CMakeCache.txt
 	./bench/run.sh
 
 clean:
-	rm -rf build build-test
+	rm -rf build build-test build-tsan

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <sstream>
 
 #include "store/sql_store.hpp"
@@ -314,6 +316,53 @@ TEST(SqlStoreTest, ALockedDatabaseAnswersUnavailable) {
   sqlite3_close(db);
   // Once released, the same store works again and nothing half-written remains.
   EXPECT_TRUE(store->Write([](Tx& tx) { return tx.accounts().Insert(NewAccount("frank")).status(); }).ok());
+}
+
+TEST(SqlStoreTest, ConcurrentWritesCommitTogetherAndFailAlone) {
+  TempDir dir;
+  auto store = MakeSqliteStore(dir);
+  constexpr int kThreads = 8, kPerThread = 50;
+  std::atomic<int> ok{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string name = "u" + std::to_string(t) + "_" + std::to_string(i);
+        // Every third write inserts and then fails: it must leave nothing behind,
+        // while the writes batched with it commit.
+        const bool fail = i % 3 == 0;
+        const Status st = store->Write([&](Tx& tx) -> Status {
+          if (Status s = tx.accounts().Insert(NewAccount(name)).status(); !s.ok()) return s;
+          if (fail) return Status::InvalidArgument("test", "refused on purpose");
+          return Status::Ok();
+        });
+        (st.ok() ? ok : refused)++;
+        if (fail != !st.ok()) ADD_FAILURE() << name << ": " << st.ToString();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int rows = 0;
+  ASSERT_TRUE(store->Read([&](Tx& tx) -> Status {
+                  auto list = tx.accounts().List(10000, 0);
+                  if (list.ok()) rows = static_cast<int>(list->size());
+                  return list.status();
+                }).ok());
+  EXPECT_EQ(rows, ok.load());
+  EXPECT_EQ(ok + refused, kThreads * kPerThread);
+  EXPECT_EQ(refused.load(), kThreads * ((kPerThread + 2) / 3));
+}
+
+TEST(SqlStoreTest, AWriteInsideAWriteIsRefusedInsteadOfDeadlocking) {
+  TempDir dir;
+  auto store = MakeSqliteStore(dir);
+  Status inner;
+  const Status outer = store->Write([&](Tx&) -> Status {
+    inner = store->Write([](Tx&) { return Status::Ok(); });
+    return Status::Ok();
+  });
+  EXPECT_TRUE(outer.ok());
+  EXPECT_EQ(inner.code(), Errc::kInternal);
 }
 
 }  // namespace
