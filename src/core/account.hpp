@@ -26,6 +26,7 @@ struct Account {
   AccountStatus status = AccountStatus::kActive;
   std::string password_hash;  // Argon2id PHC string; empty when the directory holds it
   std::optional<TimePoint> password_changed_at;
+  std::string history_salt;   // base64 salt shared by this account's history digests
   int failed_logins = 0;
   std::optional<TimePoint> locked_until;
   TimePoint created_at{};

@@ -83,6 +83,16 @@ class OutboxRepository {
   virtual Result<std::int64_t> CountByStatus(OutboxStatus status) = 0;
 };
 
+// Digests of earlier passwords (see policy/password_history.hpp), newest first.
+class PasswordHistoryRepository {
+ public:
+  virtual ~PasswordHistoryRepository() = default;
+  // The newest `limit` digests of the account.
+  virtual Result<std::vector<std::string>> Recent(AccountId account_id, int limit) = 0;
+  // Records a digest, then keeps only the newest `keep`.
+  virtual Status Append(AccountId account_id, std::string_view digest, TimePoint at, int keep) = 0;
+};
+
 class AuditRepository {
  public:
   virtual ~AuditRepository() = default;
@@ -102,6 +112,7 @@ class Tx {
   virtual FlowRepository& flows() = 0;
   virtual OutboxRepository& outbox() = 0;
   virtual AuditRepository& audit() = 0;
+  virtual PasswordHistoryRepository& password_history() = 0;
 };
 
 using TxFunction = std::function<Status(Tx&)>;

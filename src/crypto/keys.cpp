@@ -131,6 +131,7 @@ KeyRing KeyRing::FromMaster(const Key32& master) {
   ring.lookup_key_ = Derive(master, 3, "lk-look_");
   ring.phantom_key_ = Derive(master, 4, "lk-phant");
   ring.captcha_key_ = Derive(master, 5, "lk-captc");
+  ring.history_key_ = Derive(master, 6, "lk-hist_");
   return ring;
 }
 

@@ -57,6 +57,7 @@ class KeyRing {
   const Key32& lookup_key() const { return lookup_key_; }    // keyed hashes of contact details
   const Key32& phantom_key() const { return phantom_key_; }  // stable decoys for unknown users
   const Key32& captcha_key() const { return captcha_key_; }  // CAPTCHA challenge signatures
+  const Key32& history_key() const { return history_key_; }  // password history digests
 
   // Keyed, deterministic digest of `value` in a named `context`: equal inputs give
   // equal outputs, so it can be indexed, but it reveals nothing without the key.
@@ -68,6 +69,7 @@ class KeyRing {
   Key32 lookup_key_{};
   Key32 phantom_key_{};
   Key32 captcha_key_{};
+  Key32 history_key_{};
 };
 
 }  // namespace latchkey

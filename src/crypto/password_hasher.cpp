@@ -31,6 +31,25 @@ Result<bool> PasswordHasher::Verify(std::string_view phc, const SecretString& pa
   });
 }
 
+Result<std::string> PasswordHasher::Derive(const SecretString& password, std::string_view salt,
+                                           std::size_t bytes) const {
+  if (salt.size() != crypto_pwhash_SALTBYTES) return Status::Internal("argon2id salt must be 16 bytes");
+  const Argon2Params p = params_;
+  const SecretString copy = password;
+  const std::string s(salt);
+  Result<Result<std::string>> done = pool_.Run<Result<std::string>>([p, copy, s, bytes]() -> Result<std::string> {
+    std::string out(bytes, '\0');
+    if (crypto_pwhash(reinterpret_cast<unsigned char*>(out.data()), out.size(), copy.data(),
+                      copy.size(), reinterpret_cast<const unsigned char*>(s.data()), p.iterations,
+                      static_cast<std::size_t>(p.memory_kib * 1024), crypto_pwhash_ALG_ARGON2ID13) != 0) {
+      return Status::Internal("argon2id derivation failed (out of memory?)");
+    }
+    return out;
+  });
+  if (!done.ok()) return done.status();
+  return std::move(done).value();
+}
+
 bool PasswordHasher::NeedsRehash(std::string_view phc) const {
   if (phc.empty() || phc.size() >= crypto_pwhash_STRBYTES) return true;
   const std::string hash(phc);

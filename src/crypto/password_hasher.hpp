@@ -29,6 +29,10 @@ class PasswordHasher {
   Result<std::string> Hash(const SecretString& password) const;
   // True when `password` matches `phc`. A malformed hash verifies as false.
   Result<bool> Verify(std::string_view phc, const SecretString& password) const;
+  // Raw Argon2id output of `bytes` bytes for `password` and a 16-byte `salt`, with
+  // the configured parameters (for keyed digests such as the password history).
+  Result<std::string> Derive(const SecretString& password, std::string_view salt,
+                             std::size_t bytes) const;
   // True when `phc` was made with other parameters than the configured ones.
   bool NeedsRehash(std::string_view phc) const;
 

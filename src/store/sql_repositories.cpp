@@ -40,7 +40,7 @@ auto Guard(Dialect d, F&& f) -> decltype(f()) {
 
 constexpr const char* kAccountColumns =
     "id, username, username_key, display_name, status, password_hash, password_changed_at, "
-    "failed_logins, locked_until, created_at, updated_at, version";
+    "failed_logins, locked_until, created_at, updated_at, version, history_salt";
 
 struct AccountRow {
   long long id = 0;
@@ -49,6 +49,7 @@ struct AccountRow {
   int failed_logins = 0;
   NullableInt locked_until;
   long long created_at = 0, updated_at = 0, version = 0;
+  std::string history_salt;
 
   void Bind(soci::statement& st) {
     st.exchange(soci::into(id));
@@ -63,6 +64,7 @@ struct AccountRow {
     st.exchange(soci::into(created_at));
     st.exchange(soci::into(updated_at));
     st.exchange(soci::into(version));
+    st.exchange(soci::into(history_salt));
   }
 
   Result<Account> ToAccount() const {
@@ -81,6 +83,7 @@ struct AccountRow {
     a.created_at = FromUnixMillis(created_at);
     a.updated_at = FromUnixMillis(updated_at);
     a.version = version;
+    a.history_salt = history_salt;
     return a;
   }
 };
@@ -119,13 +122,13 @@ class SqlAccounts final : public AccountRepository {
       const long long created = ToUnixMillis(a.created_at), updated = ToUnixMillis(a.updated_at);
       long long id = 0;
       s_ << "INSERT INTO accounts (username, username_key, display_name, status, password_hash, "
-            "password_changed_at, failed_logins, locked_until, created_at, updated_at, version) "
-            "VALUES (:u, :k, :d, :s, :h, :pc, :f, :l, :c, :up, 1) RETURNING id",
+            "password_changed_at, failed_logins, locked_until, created_at, updated_at, version, "
+            "history_salt) VALUES (:u, :k, :d, :s, :h, :pc, :f, :l, :c, :up, 1, :hs) RETURNING id",
           soci::use(a.username), soci::use(a.username_key), soci::use(a.display_name),
           soci::use(status), soci::use(a.password_hash),
           soci::use(changed.value, changed.ind), soci::use(a.failed_logins),
           soci::use(locked.value, locked.ind), soci::use(created), soci::use(updated),
-          soci::into(id);
+          soci::use(a.history_salt), soci::into(id);
       return static_cast<AccountId>(id);
     });
   }
@@ -140,12 +143,12 @@ class SqlAccounts final : public AccountRepository {
       soci::statement st =
           (s_.prepare << "UPDATE accounts SET username = :u, display_name = :d, status = :s, "
                          "password_hash = :h, password_changed_at = :pc, failed_logins = :f, "
-                         "locked_until = :l, updated_at = :up, version = version + 1 "
-                         "WHERE id = :id AND version = :v",
+                         "locked_until = :l, updated_at = :up, history_salt = :hs, "
+                         "version = version + 1 WHERE id = :id AND version = :v",
            soci::use(a.username), soci::use(a.display_name), soci::use(status),
            soci::use(a.password_hash), soci::use(changed.value, changed.ind),
            soci::use(a.failed_logins), soci::use(locked.value, locked.ind), soci::use(updated),
-           soci::use(id), soci::use(version));
+           soci::use(a.history_salt), soci::use(id), soci::use(version));
       st.execute(true);
       if (st.get_affected_rows() != 1) {
         return Status::Conflict("the account was changed concurrently; try again");
@@ -659,15 +662,63 @@ class SqlAudit final : public AuditRepository {
   const Dialect d_;
 };
 
+// ---------------------------------------------------------------- password history
+
+class SqlPasswordHistory final : public PasswordHistoryRepository {
+ public:
+  SqlPasswordHistory(soci::session& s, Dialect d) : s_(s), d_(d) {}
+
+  Result<std::vector<std::string>> Recent(AccountId account_id, int limit) override {
+    return Guard(d_, [&]() -> Result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      if (limit <= 0) return out;
+      const long long aid = account_id;
+      std::string digest;
+      soci::statement st = (s_.prepare << "SELECT digest FROM password_history WHERE account_id = :a "
+                                          "ORDER BY id DESC LIMIT :l",
+                            soci::into(digest), soci::use(aid), soci::use(limit));
+      st.execute();
+      while (st.fetch()) out.push_back(digest);
+      return out;
+    });
+  }
+
+  Status Append(AccountId account_id, std::string_view digest, TimePoint at, int keep) override {
+    return Guard(d_, [&]() -> Status {
+      const long long aid = account_id, t = ToUnixMillis(at);
+      const std::string d(digest);
+      s_ << "INSERT INTO password_history (account_id, digest, created_at) VALUES (:a, :d, :t)",
+          soci::use(aid), soci::use(d), soci::use(t);
+      const long long aid2 = account_id;
+      const int k = keep < 0 ? 0 : keep;
+      // Keep the newest `keep`: older digests serve no rule and only widen a leak.
+      s_ << "DELETE FROM password_history WHERE account_id = :a AND id NOT IN ("
+            "SELECT id FROM password_history WHERE account_id = :a2 ORDER BY id DESC LIMIT :k)",
+          soci::use(aid), soci::use(aid2), soci::use(k);
+      return Status::Ok();
+    });
+  }
+
+ private:
+  soci::session& s_;
+  const Dialect d_;
+};
+
 class SqlTx final : public Tx {
  public:
   SqlTx(soci::session& s, Dialect d, const KeyRing& keys)
-      : accounts_(s, d), enrollments_(s, d, keys), flows_(s, d), outbox_(s, d, keys), audit_(s, d) {}
+      : accounts_(s, d),
+        enrollments_(s, d, keys),
+        flows_(s, d),
+        outbox_(s, d, keys),
+        audit_(s, d),
+        history_(s, d) {}
   AccountRepository& accounts() override { return accounts_; }
   EnrollmentRepository& enrollments() override { return enrollments_; }
   FlowRepository& flows() override { return flows_; }
   OutboxRepository& outbox() override { return outbox_; }
   AuditRepository& audit() override { return audit_; }
+  PasswordHistoryRepository& password_history() override { return history_; }
 
  private:
   SqlAccounts accounts_;
@@ -675,6 +726,7 @@ class SqlTx final : public Tx {
   SqlFlows flows_;
   SqlOutbox outbox_;
   SqlAudit audit_;
+  SqlPasswordHistory history_;
 };
 
 }  // namespace
