@@ -91,7 +91,7 @@ struct BreachBuildOptions {
   // the full corpus). Empty: the directory of the output file.
   std::string temp_dir;
   // Keys per partition before the input is split further; peak memory is about
-  // 33 bytes per key of the largest partition. Partitions of at least ~10^6 keys
+  // 37 bytes per key of the largest partition. Partitions of at least ~10^6 keys
   // keep the size at 2.25 bytes per entry; smaller ones cost more space.
   std::uint64_t max_partition_entries = std::uint64_t{1} << 22;
   // Base of the hash seeds. 0: derived from the input's SHA-256, so the same input
