@@ -93,7 +93,10 @@ struct BreachBuildOptions {
   // Keys per partition before the input is split further; peak memory is about
   // 37 bytes per key of the largest partition. Partitions of at least ~10^6 keys
   // keep the size at 2.25 bytes per entry; smaller ones cost more space.
-  std::uint64_t max_partition_entries = std::uint64_t{1} << 22;
+  std::uint64_t max_partition_entries = std::uint64_t{1} << 21;
+  // Partitions built at once, on that many threads; each needs its own memory
+  // (above). 1 gives the smallest footprint. The result does not depend on it.
+  std::uint32_t threads = 2;
   // Base of the hash seeds. 0: derived from the input's SHA-256, so the same input
   // text always gives the same file (gzip or not).
   std::uint64_t seed = 0;

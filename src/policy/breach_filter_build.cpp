@@ -19,6 +19,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -209,20 +213,63 @@ constexpr std::array<std::uint8_t, 256> kHexValue = [] {
 
 bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
+// Checks that the 40 bytes at u are hex digits and decodes the first 16 into k
+// (the key), one byte at a time. For the last line of the input.
+inline bool HexHashScalar(const unsigned char* u, std::uint64_t& k) {
+  std::uint32_t bad = 0;
+  std::uint64_t value = 0;
+  for (int i = 0; i < 16; ++i) {
+    const std::uint8_t v = kHexValue[u[i]];
+    bad |= v;
+    value = (value << 4) | (v & 15u);
+  }
+  for (int i = 16; i < 40; ++i) bad |= kHexValue[u[i]];
+  k = value;
+  return (bad & 0xf0u) == 0;
+}
+
+#if defined(__SSE2__)
+// The same 16 bytes at a time (SSE2 is part of x86-64): the per-byte version was
+// the largest cost of reading the input. Reads 48 bytes from u.
+inline bool HexHash(const unsigned char* u, std::uint64_t& k) {
+  const auto is_hex = [](__m128i x, __m128i* digit) {
+    *digit = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                           _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    const __m128i lower = _mm_or_si128(x, _mm_set1_epi8(0x20));  // 'A'-'F' -> 'a'-'f'
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                         _mm_cmplt_epi8(lower, _mm_set1_epi8('f' + 1)));
+    return _mm_movemask_epi8(_mm_or_si128(*digit, letter));
+  };
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u + 16));
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u + 32));
+  __m128i digit_a, unused;
+  const int valid = is_hex(a, &digit_a) & is_hex(b, &unused) & (is_hex(c, &unused) | 0xff00);
+  if (valid != 0xffff) return false;
+  // Digit values of the first 16 characters, then pairs of them into bytes.
+  const __m128i lower = _mm_or_si128(a, _mm_set1_epi8(0x20));
+  const __m128i values =
+      _mm_or_si128(_mm_and_si128(digit_a, _mm_sub_epi8(a, _mm_set1_epi8('0'))),
+                   _mm_andnot_si128(digit_a, _mm_sub_epi8(lower, _mm_set1_epi8('a' - 10))));
+  // In each 16-bit lane (first digit low): first << 4 | second in the low byte.
+  const __m128i pairs = _mm_and_si128(
+      _mm_or_si128(_mm_slli_epi16(values, 4), _mm_srli_epi16(values, 8)), _mm_set1_epi16(0xff));
+  const __m128i bytes = _mm_packus_epi16(pairs, pairs);
+  k = __builtin_bswap64(static_cast<std::uint64_t>(_mm_cvtsi128_si64(bytes)));
+  return true;
+}
+#else
+inline bool HexHash(const unsigned char* u, std::uint64_t& k) { return HexHashScalar(u, k); }
+#endif
+
 // Parses one `SHA1:COUNT` line at p (which is below end). On success stores the
 // key, moves p past the line terminator and returns true. On failure leaves p.
 inline bool ParseLine(const char*& p, const char* end, std::uint64_t& key) {
   if (end - p < 42) return false;
   const auto* u = reinterpret_cast<const unsigned char*>(p);
-  std::uint32_t bad = 0;
   std::uint64_t k = 0;
-  for (int i = 0; i < 16; ++i) {
-    const std::uint8_t v = kHexValue[u[i]];
-    bad |= v;
-    k = (k << 4) | (v & 15u);
-  }
-  for (int i = 16; i < 40; ++i) bad |= kHexValue[u[i]];
-  if ((bad & 0xf0u) != 0 || p[40] != ':') return false;
+  const bool hex = end - p >= 48 ? HexHash(u, k) : HexHashScalar(u, k);
+  if (!hex || p[40] != ':') return false;
   const char* digits = p + 41;
   const char* limit = std::min(end, digits + 20);
   const char* d = digits;
@@ -295,11 +342,12 @@ class Spill {
     ::unlink(tmpl.c_str());
     fd_.Reset(fd);
     dir_ = dir.empty() ? "." : dir;
-    buffer_.resize(kSpillBuckets * kSpillBlockKeys);
+    // Not zeroed: only the filled part of each block is ever read.
+    buffer_.reset(new std::uint64_t[kSpillBuckets * kSpillBlockKeys]);
     return Status::Ok();
   }
 
-  // False after a write error (status() says which).
+  // False after a write error (status() says which). One thread only.
   bool Add(std::uint64_t key) {
     const std::uint32_t b = static_cast<std::uint32_t>(key >> 56);
     buffer_[b * kSpillBlockKeys + fill_[b]] = key;
@@ -312,24 +360,23 @@ class Spill {
     for (std::uint32_t b = 0; b < kSpillBuckets; ++b) {
       if (fill_[b] > 0 && !Flush(b)) return false;
     }
-    std::vector<std::uint64_t>().swap(buffer_);
+    buffer_.reset();
     return true;
   }
 
   std::uint64_t BucketKeys(std::uint32_t b) const { return bucket_keys_[b]; }
 
-  // Appends bucket b's keys at out; returns false on a read error.
-  bool ReadBucket(std::uint32_t b, std::uint64_t* out) {
+  // Writes bucket b's keys at out. Safe to call from several threads at once.
+  Status ReadBucket(std::uint32_t b, std::uint64_t* out) const {
     for (const SpillBlock& block : blocks_[b]) {
       if (!ReadAllAt(fd_.get(), out, block.count * sizeof(std::uint64_t),
                      static_cast<off_t>(block.offset))) {
-        status_ = Unavailable("breach_spill_unreadable",
-                              "reading the temporary file in " + dir_ + " failed: " + Errno(errno));
-        return false;
+        return Unavailable("breach_spill_unreadable",
+                           "reading the temporary file in " + dir_ + " failed: " + Errno(errno));
       }
       out += block.count;
     }
-    return true;
+    return Status::Ok();
   }
 
   const Status& status() const { return status_; }
@@ -351,7 +398,7 @@ class Spill {
 
   Fd fd_;
   std::string dir_;
-  std::vector<std::uint64_t> buffer_;
+  std::unique_ptr<std::uint64_t[]> buffer_;
   std::array<std::uint32_t, kSpillBuckets> fill_{};
   std::array<std::uint64_t, kSpillBuckets> bucket_keys_{};
   std::array<std::vector<SpillBlock>, kSpillBuckets> blocks_;
@@ -518,6 +565,61 @@ bool VerifyAll(const std::uint64_t* hashes, std::size_t n, const bf::Layout& lay
                   bf::Fingerprint(hashes[i]);
   }
   return mismatches == 0;
+}
+
+// One partition's sub-filter, built in its own Scratch (fingerprints in
+// scratch.fingerprints), so that several partitions can be built at once.
+struct PartitionResult {
+  Status status;
+  std::uint64_t keys = 0;  // before removing duplicates
+  std::uint64_t seed = 0;
+  std::size_t unique = 0;
+  bf::Layout layout;
+  std::uint32_t attempts = 0;
+};
+
+void BuildPartition(const Spill& spill, const std::string& input_path, std::uint32_t part,
+                    std::uint32_t buckets_per_partition, std::uint64_t base_seed, Scratch& scratch,
+                    PartitionResult& r) {
+  const std::uint32_t first_bucket = part * buckets_per_partition;
+  std::uint64_t n = 0;
+  for (std::uint32_t b = 0; b < buckets_per_partition; ++b) n += spill.BucketKeys(first_bucket + b);
+  r.keys = n;
+  // The directory stores per-partition counts and cell indices as 32 bits; only
+  // an input of over 10^12 lines could get here.
+  if (n > 0xffffffffu / 2) {
+    r.status = Status::InvalidArgument("breach_input_too_large",
+                                       input_path + ": too many lines for one filter file");
+    return;
+  }
+  std::uint64_t* keys = Grow(scratch.keys, n);
+  for (std::uint32_t b = 0; b < buckets_per_partition; ++b) {
+    r.status = spill.ReadBucket(first_bucket + b, keys);
+    if (!r.status.ok()) return;
+    keys += spill.BucketKeys(first_bucket + b);
+  }
+  keys = scratch.keys.data();
+
+  bool built = false;
+  while (!built && r.attempts < kMaxAttempts) {
+    r.seed = bf::PartitionSeed(base_seed, part, r.attempts);
+    // Duplicates are rare in real corpora and make the first attempt fail, so
+    // only later attempts pay for removing them.
+    r.unique = HashAndOrder(keys, n, r.seed, /*dedupe=*/r.attempts > 0, scratch);
+    r.layout = bf::ComputeLayout(r.unique);
+    ++r.attempts;
+    built = Construct(scratch.hashes.data(), r.unique, r.layout, scratch);
+  }
+  if (!built) {
+    r.status =
+        Status::Internal("breach filter construction failed for partition " + std::to_string(part) +
+                         " after " + std::to_string(kMaxAttempts) + " seeds");
+    return;
+  }
+  if (!VerifyAll(scratch.hashes.data(), r.unique, r.layout, scratch.fingerprints.data())) {
+    r.status =
+        Status::Internal("breach filter self-check failed for partition " + std::to_string(part));
+  }
 }
 
 // ---------------------------------------------------------------- output file
@@ -800,71 +902,59 @@ Result<BreachBuildStats> BuildBreachFilter(const std::string& input_path,
 
     bf::Sha256Stream fp_sha;
     static constexpr unsigned char kZeros[bf::kFingerprintAlignment] = {};
-    Scratch scratch;
+    // Partitions are built `threads` at a time, each in its own scratch memory,
+    // and written in order.
+    const std::uint32_t threads = std::clamp<std::uint32_t>(options.threads, 1, partitions);
+    std::vector<Scratch> scratch(threads);
+    std::vector<PartitionResult> results(threads);
     std::uint64_t fp_bytes = 0;
-    for (std::uint32_t part = 0; part < partitions; ++part) {
-      std::uint64_t n = 0;
-      for (std::uint32_t b = 0; b < buckets_per_partition; ++b) {
-        n += spill.BucketKeys(part * buckets_per_partition + b);
+    for (std::uint32_t first = 0; first < partitions; first += threads) {
+      const std::uint32_t group = std::min(threads, partitions - first);
+      std::vector<std::thread> workers;
+      for (std::uint32_t g = 0; g < group; ++g) {
+        results[g] = PartitionResult();
+        auto job = [&, g] {
+          BuildPartition(spill, input_path, first + g, buckets_per_partition, base_seed, scratch[g],
+                         results[g]);
+        };
+        if (g + 1 == group) {
+          job();  // the last one on this thread
+          continue;
+        }
+        try {
+          workers.emplace_back(job);
+        } catch (const std::system_error&) {
+          job();  // no thread to spare: build it here
+        }
       }
-      stats.largest_partition = std::max(stats.largest_partition, n);
-      std::uint64_t* keys = Grow(scratch.keys, n);
-      std::uint64_t* cursor = keys;
-      for (std::uint32_t b = 0; b < buckets_per_partition; ++b) {
-        const std::uint32_t bucket = part * buckets_per_partition + b;
-        if (!spill.ReadBucket(bucket, cursor)) return spill.status();
-        cursor += spill.BucketKeys(bucket);
-      }
+      for (std::thread& w : workers) w.join();
 
-      // The directory stores per-partition counts and cell indices as 32 bits; only
-      // an input of over 10^12 lines could get here.
-      if (n > 0xffffffffu / 2) {
-        return Status::InvalidArgument("breach_input_too_large",
-                                       input_path + ": " + std::to_string(pass1.lines) +
-                                           " lines are more than one filter file holds");
-      }
-      bool built = false;
-      std::uint64_t seed = 0;
-      std::size_t unique = 0;
-      bf::Layout layout;
-      for (std::uint32_t attempt = 0; attempt < kMaxAttempts && !built; ++attempt) {
-        ++stats.attempts;
-        seed = bf::PartitionSeed(base_seed, part, attempt);
-        // Duplicates are rare in real corpora and make the first attempt fail, so
-        // only later attempts pay for removing them.
-        unique = HashAndOrder(keys, n, seed, /*dedupe=*/attempt > 0, scratch);
-        layout = bf::ComputeLayout(unique);
-        built = Construct(scratch.hashes.data(), unique, layout, scratch);
-      }
-      if (!built) {
-        return Status::Internal("breach filter construction failed for partition " +
-                                std::to_string(part) + " after " + std::to_string(kMaxAttempts) +
-                                " seeds");
-      }
-      const std::uint64_t cells = layout.array_length();
-      if (!VerifyAll(scratch.hashes.data(), unique, layout, scratch.fingerprints.data())) {
-        return Status::Internal("breach filter self-check failed for partition " +
-                                std::to_string(part));
-      }
-      stats.entries += unique;
+      for (std::uint32_t g = 0; g < group; ++g) {
+        const PartitionResult& r = results[g];
+        LK_RETURN_IF_ERROR(r.status);
+        const std::uint32_t part = first + g;
+        stats.largest_partition = std::max(stats.largest_partition, r.keys);
+        stats.attempts += r.attempts;
+        stats.entries += r.unique;
+        unsigned char* e = meta.data() + bf::kHeaderSize + part * bf::kDirectoryEntrySize;
+        bf::StoreU64(e + DirectoryOffsets::kSeed, r.seed);
+        bf::StoreU64(e + DirectoryOffsets::kFingerprintOffset, fp_bytes);
+        bf::StoreU32(e + DirectoryOffsets::kKeyCount, static_cast<std::uint32_t>(r.unique));
+        bf::StoreU32(e + DirectoryOffsets::kSegmentCount, r.layout.segment_count);
+        e[DirectoryOffsets::kSegmentLengthLog2] =
+            static_cast<unsigned char>(r.layout.segment_length_log2);
 
-      unsigned char* e = meta.data() + bf::kHeaderSize + part * bf::kDirectoryEntrySize;
-      bf::StoreU64(e + DirectoryOffsets::kSeed, seed);
-      bf::StoreU64(e + DirectoryOffsets::kFingerprintOffset, fp_bytes);
-      bf::StoreU32(e + DirectoryOffsets::kKeyCount, static_cast<std::uint32_t>(unique));
-      bf::StoreU32(e + DirectoryOffsets::kSegmentCount, layout.segment_count);
-      e[DirectoryOffsets::kSegmentLengthLog2] =
-          static_cast<unsigned char>(layout.segment_length_log2);
-
-      const std::size_t bytes = cells * sizeof(std::uint16_t);
-      const std::size_t padding = bf::AlignUp(bytes, bf::kFingerprintAlignment) - bytes;
-      fp_sha.Update(scratch.fingerprints.data(), bytes);
-      fp_sha.Update(kZeros, padding);
-      LK_RETURN_IF_ERROR(out.Append(scratch.fingerprints.data(), bytes));
-      LK_RETURN_IF_ERROR(out.Append(kZeros, padding));
-      fp_bytes += bytes + padding;
+        const std::size_t bytes = r.layout.array_length() * sizeof(std::uint16_t);
+        const std::size_t padding = bf::AlignUp(bytes, bf::kFingerprintAlignment) - bytes;
+        const std::uint16_t* fingerprints = scratch[g].fingerprints.data();
+        fp_sha.Update(fingerprints, bytes);
+        fp_sha.Update(kZeros, padding);
+        LK_RETURN_IF_ERROR(out.Append(fingerprints, bytes));
+        LK_RETURN_IF_ERROR(out.Append(kZeros, padding));
+        fp_bytes += bytes + padding;
+      }
     }
-    scratch = Scratch();  // release before the final sync
+    scratch.clear();  // release before the final sync
 
     unsigned char* h = meta.data();
     std::memcpy(h + HeaderOffsets::kMagic, bf::kMagic, sizeof bf::kMagic);

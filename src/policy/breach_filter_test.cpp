@@ -315,6 +315,24 @@ TEST_F(BreachFilterTest, CrlfAndLetterCaseDoNotChangeTheFilter) {
   }
 }
 
+TEST_F(BreachFilterTest, ThreadCountDoesNotChangeTheFile) {
+  WriteFile(Path("in.txt"), Corpus(22, 20000));
+  std::string reference;
+  for (std::uint32_t threads : {1u, 2u, 3u, 16u}) {
+    SCOPED_TRACE(threads);
+    BreachBuildOptions options;
+    options.max_partition_entries = 2000;  // 16 partitions
+    options.threads = threads;
+    Result<BreachBuildStats> stats = BuildBreachFilter(Path("in.txt"), Path("f.filter"), options);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    EXPECT_EQ(stats->partitions, 16u);
+    EXPECT_EQ(stats->entries, 20000u);
+    const std::string file = ReadFile(Path("f.filter"));
+    if (reference.empty()) reference = file;
+    EXPECT_EQ(file, reference);
+  }
+}
+
 TEST_F(BreachFilterTest, DuplicatesAreStoredOnceAndCounted) {
   std::string content;
   for (std::uint64_t i = 0; i < 2000; ++i) {
@@ -455,6 +473,38 @@ TEST_F(BreachFilterTest, MalformedLinesFailTheImportWithTheirLineNumber) {
     EXPECT_FALSE(std::filesystem::exists(Path("bad.filter")));
     EXPECT_EQ(OtherFiles(dir_, {"bad.txt"}), std::vector<std::string>{});
   }
+}
+
+TEST_F(BreachFilterTest, EveryNonHexByteIsCaughtAtEveryPosition) {
+  // Mid-file, where the parser checks 16 bytes at a time, and in the last line,
+  // where it checks one at a time. The bytes bracket each hex range.
+  const std::string before = Corpus(62, 3);
+  const std::string after = Corpus(63, 3);
+  const std::string hash = "0123456789ABCDEFabcdef0123456789ABCDEFab";
+  struct Case {
+    bool last;
+    std::string bytes;
+  };
+  const Case cases[] = {{false, std::string("/:@G`g\x80\xff", 8)}, {true, std::string("/G\0", 3)}};
+  for (const Case& c : cases) {
+    for (char bad : c.bytes) {
+      for (int pos = 0; pos < 40; ++pos) {
+        std::string line = hash + ":1\n";
+        line[pos] = bad;
+        WriteFile(Path("bad.txt"), before + line + (c.last ? "" : after));
+        Result<BreachBuildStats> stats = BuildBreachFilter(Path("bad.txt"), Path("bad.filter"));
+        ASSERT_FALSE(stats.ok()) << "byte " << int(bad) << " at " << pos << " last " << c.last;
+        EXPECT_NE(stats.status().message().find("line 4: "), std::string_view::npos)
+            << stats.status().message();
+      }
+    }
+  }
+  // And the untouched line is accepted in both places.
+  ASSERT_TRUE(Build(before + hash + ":1\n" + after).ok());
+  ASSERT_TRUE(Build(before + hash + ":1\n").ok());
+  Result<BreachFilter> filter = BreachFilter::Open(Path("f.filter"));
+  ASSERT_TRUE(filter.ok());
+  EXPECT_TRUE(filter->MayContainSha1(FromHex(hash).data()));
 }
 
 TEST_F(BreachFilterTest, MalformedLineFarIntoALargeFileIsFound) {
