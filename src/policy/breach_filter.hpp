@@ -29,7 +29,8 @@ class BreachFilter {
   // Maps `path` read-only and checks it before any lookup can trust it: magic,
   // format version, header and directory checksum, sizes against the file size,
   // every partition's bounds, and the SHA-256 of the whole fingerprint region (this
-  // reads the file once: about 0.15 s per 200 MB here, see docs/performance.md).
+  // reads the file once: 0.14 s for 226 MB in the page cache, 0.24 s from disk on
+  // the machine in docs/performance.md).
   // Errors:
   //   kNotFound         no file at `path`;
   //   kInvalidArgument  not a breach filter, an unsupported format version, a

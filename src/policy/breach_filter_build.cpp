@@ -585,8 +585,8 @@ void BuildPartition(const Spill& spill, const std::string& input_path, std::uint
   std::uint64_t n = 0;
   for (std::uint32_t b = 0; b < buckets_per_partition; ++b) n += spill.BucketKeys(first_bucket + b);
   r.keys = n;
-  // The directory stores per-partition counts and cell indices as 32 bits; only
-  // an input of over 10^12 lines could get here.
+  // The directory stores per-partition counts and cell indices as 32 bits; with at
+  // most 256 partitions, only an input of over 5 * 10^11 lines gets here.
   if (n > 0xffffffffu / 2) {
     r.status = Status::InvalidArgument("breach_input_too_large",
                                        input_path + ": too many lines for one filter file");
