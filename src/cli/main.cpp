@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "cli/breach_command.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "crypto/sodium_random.hpp"
@@ -80,6 +81,14 @@ int main(int argc, char** argv) {
   outbox_list->add_option("--limit", outbox_args.limit, "at most this many")->check(CLI::Range(1, 10000));
   outbox_list->add_flag("--json", outbox_args.json, "print JSON");
 
+  auto* breach = app.add_subcommand("breach", "the breached-password filter");
+  breach->require_subcommand(1);
+  std::string breach_file, breach_output;
+  auto* breach_import = breach->add_subcommand(
+      "import", "build the filter from a Pwned Passwords file (SHA1:COUNT lines, or gzip of them)");
+  breach_import->add_option("FILE", breach_file, "Pwned Passwords SHA-1 file, plain or gzip")->required();
+  breach_import->add_option("--output", breach_output, "filter file (default ./var/breach.filter)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -90,6 +99,9 @@ int main(int argc, char** argv) {
     (void)app.exit(e);
     return kExitUsage;
   }
+
+  // Needs no configuration: it reads one file and writes another.
+  if (*breach_import) return CmdBreachImport(breach_file, breach_output, std::cout, std::cerr);
 
   const auto env = LatchkeyEnvironment();
   const ConfigLoad load = LoadConfig(ConfigPath(config_flag, env), env);
