@@ -439,8 +439,10 @@ TEST_F(BannedTermsGlobalListTest, SharedAcrossThreads) {
   const std::vector<std::string> passwords = {"P@ssw0rd1", "C0ntos0Blank12", "kX9#mQ2vL8wz",
                                               "correct horse battery staple"};
   std::vector<int> expected;
+  expected.reserve(passwords.size());
   for (const std::string& p : passwords) expected.push_back(Matcher().Check(p).score);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> mismatches(4, 0);
   for (int k = 0; k < 4; ++k) {
     threads.emplace_back([&, k] {

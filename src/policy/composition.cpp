@@ -25,7 +25,7 @@ struct ClassText {
 };
 
 const ClassText& TextOf(CharClass c) {
-  static const std::array<ClassText, kCharClassCount> kTexts = {{
+  static constexpr std::array<ClassText, kCharClassCount> kTexts = {{
       {"upper", "capital letters", "Add a capital letter.", "Don't use capital letters."},
       {"lower", "lowercase letters", "Add a lowercase letter.", "Don't use lowercase letters."},
       {"digit", "numbers", "Add a number (0-9).", "Don't use numbers."},

@@ -11,6 +11,7 @@ namespace {
 
 std::vector<std::string> Ids(const std::vector<Violation>& violations) {
   std::vector<std::string> ids;
+  ids.reserve(violations.size());
   for (const Violation& v : violations) ids.push_back(v.rule);
   return ids;
 }
@@ -135,7 +136,7 @@ CompositionRules Allowed(std::string chars, std::string description = "") {
 }
 
 using V = std::vector<std::string>;
-const CharClassSet kUpperLowerDigit = {CharClass::kUpper, CharClass::kLower, CharClass::kDigit};
+constexpr CharClassSet kUpperLowerDigit = {CharClass::kUpper, CharClass::kLower, CharClass::kDigit};
 
 INSTANTIATE_TEST_SUITE_P(
     Composition, CompositionRuleTest,

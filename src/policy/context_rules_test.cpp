@@ -17,6 +17,7 @@ ContextRules Make(int min_word_length = 4) {
 
 std::vector<std::string> Ids(const std::vector<Violation>& violations) {
   std::vector<std::string> ids;
+  ids.reserve(violations.size());
   for (const Violation& v : violations) ids.push_back(v.rule);
   return ids;
 }

@@ -11,6 +11,7 @@ namespace {
 
 std::vector<std::string> Ids(const std::vector<Violation>& violations) {
   std::vector<std::string> ids;
+  ids.reserve(violations.size());
   for (const Violation& v : violations) ids.push_back(v.rule);
   return ids;
 }
