@@ -22,6 +22,12 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# npm fetches the build's word-list source (tools/wordlist, cmake/banned_terms.cmake).
+# Any Node.js with npm >= 7 will do; Debian's packages only when none is installed.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: missing packages: ${missing[*]}" >&2

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/secret.hpp"
+#include "policy/violation.hpp"  // Violation (ids here: "min_length", "max_length", "invalid_text")
 
 namespace latchkey {
 
@@ -20,11 +21,6 @@ struct PasswordRules {
 struct PasswordContext {
   std::string username;
   std::string display_name;
-};
-
-struct Violation {
-  std::string rule;     // stable id: "min_length", "max_length", "invalid_text"
-  std::string message;  // for people
 };
 
 struct PolicyVerdict {
