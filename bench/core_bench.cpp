@@ -78,6 +78,7 @@ BENCHMARK(BM_MaskEmail);
 #include "flows/flow_service.hpp"
 #include "methods/email_code/email_code_method.hpp"
 #include "methods/registry.hpp"
+#include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
 #include "store/sql_store.hpp"
 
@@ -85,7 +86,8 @@ namespace latchkey {
 namespace {
 
 struct FlowBench {
-  FlowBench() : pool(1, 16), hasher({8192, 1}, pool), policy({12, 256}), limiter(clock),
+  FlowBench() : pool(1, 16), hasher({8192, 1}, pool), policy(PasswordPolicy::LengthOnly(12, 256)),
+                history(hasher, Keys()), limiter(clock),
                 templates(MessageTemplates::Load("").value()) {
     dir = std::filesystem::temp_directory_path() / ("latchkey-bench-" + random.Token(6));
     std::filesystem::create_directories(dir);
@@ -94,14 +96,14 @@ struct FlowBench {
     store = OpenStore(o, Keys()).value();
     registry.Add(MakeEmailCodeMethod({6, std::chrono::minutes(10)}));
     directory = MakeBuiltinDirectory(*store, hasher, clock);
-    AccountAdmin admin(*store, hasher, policy, registry, Keys(), clock, random, "");
+    AccountAdmin admin(*store, hasher, policy, history, registry, Keys(), clock, random, "");
     for (int i = 0; i < 1000; ++i) {
       (void)admin.Add({"user" + std::to_string(i), "", "user" + std::to_string(i) + "@example.net", "", std::nullopt}, "bench");
     }
     FlowSettings s;
     s.start_per_ip = s.start_per_account = RateSpec{};
     flows = std::make_unique<FlowService>(FlowDeps{*store, *directory, clock, random, Keys(), limiter,
-                                                   registry, templates, policy, nullptr}, s);
+                                                   registry, templates, policy, history, nullptr}, s);
   }
   ~FlowBench() { std::filesystem::remove_all(dir); }
   std::filesystem::path dir;
@@ -110,6 +112,7 @@ struct FlowBench {
   WorkPool pool;
   PasswordHasher hasher;
   PasswordPolicy policy;
+  PasswordHistory history;
   RateLimiter limiter;
   MessageTemplates templates;
   MethodRegistry registry;

@@ -13,6 +13,10 @@
 #include "cli/runtime.hpp"
 #include "core/store.hpp"
 #include "flows/account_admin.hpp"
+#include "flows/person.hpp"
+#include "policy/password_history.hpp"
+#include "policy/password_policy.hpp"
+#include "policy/rules_from_config.hpp"
 #include "store/sql_store.hpp"
 #include "text/unicode.hpp"
 
@@ -80,7 +84,11 @@ int CmdMigrate(const Config& config) {
 
 int CmdConfigCheck(const ConfigLoad& load, std::ostream& out) {
   int errors = 0;
-  for (const auto& p : load.problems) {
+  std::vector<ConfigProblem> problems = load.problems;
+  if (load.ok()) {
+    for (auto& p : CheckPasswordConfig(load.config)) problems.push_back(std::move(p));
+  }
+  for (const auto& p : problems) {
     out << (p.error ? "error" : "warning") << ": " << p.key << ": " << p.message << "\n";
     if (p.error) ++errors;
   }
@@ -267,6 +275,69 @@ int CmdUserList(const Config& config, bool json) {
   }
   if (json) std::cout << all.dump(2) << "\n";
   return kExitOk;
+}
+
+int CmdPasswordCheck(const Config& config, const std::string& user, std::istream& in,
+                     std::ostream& out, std::ostream& err) {
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const SecretString password(std::move(line));
+  PasswordContext person;
+  person.organisation = config.branding.organisation_name;
+  std::vector<std::string> recent;
+  std::unique_ptr<Runtime> rt;
+  std::unique_ptr<PasswordPolicy> standalone;
+  const PasswordPolicy* policy = nullptr;
+  std::string salt;
+  if (!user.empty()) {
+    // The administrator asks on behalf of an account: use what is on file.
+    Result<std::unique_ptr<Runtime>> opened = Open(config);
+    if (!opened.ok()) return Fail(opened.status());
+    rt = std::move(opened).value();
+    policy = rt->policy.get();
+    Result<AccountDetails> d = rt->admin->Show(user);
+    if (!d.ok()) return Fail(d.status());
+    std::vector<Enrollment> enrollments;
+    Status st = rt->store->Read([&](Tx& tx) -> Status {
+      Result<std::vector<Enrollment>> e = tx.enrollments().ListForAccount(d->account.id);
+      if (!e.ok()) return e.status();
+      enrollments = std::move(e).value();
+      const int n = policy->rules().history;
+      if (n == 0) return Status::Ok();
+      Result<std::vector<std::string>> r =
+          tx.password_history().Recent(d->account.id, n < 0 ? 1 << 30 : n);
+      if (!r.ok()) return r.status();
+      recent = std::move(r).value();
+      return Status::Ok();
+    });
+    if (!st.ok()) return Fail(st);
+    person = PersonFor(d->account, enrollments, config.branding.organisation_name);
+    salt = d->account.history_salt;
+  } else {
+    Result<PasswordRules> rules = PasswordRulesFromConfig(config);
+    if (!rules.ok()) return Fail(rules.status());
+    Result<PasswordPolicy> p = PasswordPolicy::Create(*rules);
+    if (!p.ok()) return Fail(p.status());
+    standalone = std::make_unique<PasswordPolicy>(std::move(p).value());
+    policy = standalone.get();
+  }
+  PolicyVerdict v = policy->Check(password, person);
+  if (rt && !salt.empty() && !recent.empty()) {
+    Result<std::string> digest = rt->history->Digest(password, salt);
+    if (!digest.ok()) return Fail(digest.status());
+    if (PasswordHistory::Reused(*digest, recent)) {
+      v.violations.push_back(PasswordPolicy::HistoryViolation());
+      v.accepted = false;
+    }
+  }
+  if (v.accepted) {
+    out << "accepted (strength " << v.strength << " of 4)\n";
+    return kExitOk;
+  }
+  for (const auto& x : v.violations) out << x.rule << ": " << x.message << "\n";
+  (void)err;
+  return kExitRejected;
 }
 
 int CmdOutboxList(const Config& config, const OutboxListArgs& args) {

@@ -39,6 +39,11 @@ int CmdUserImport(const Config& config, const UserImportArgs& args);
 int CmdUserShow(const Config& config, const std::string& username, bool json);
 int CmdUserList(const Config& config, bool json);
 
+// Reads one password from `in`; exit 0 accepted, 1 rejected (one line per broken
+// rule). With `user`, that account's name, addresses and password history count.
+int CmdPasswordCheck(const Config& config, const std::string& user, std::istream& in,
+                     std::ostream& out, std::ostream& err);
+
 struct OutboxListArgs {
   std::string to;
   int limit = 50;

@@ -73,6 +73,13 @@ int main(int argc, char** argv) {
   auto* user_list = user->add_subcommand("list", "every account");
   user_list->add_flag("--json", list_json, "print JSON");
 
+  auto* password_cmd = app.add_subcommand("password", "the password policy");
+  password_cmd->require_subcommand(1);
+  std::string check_user;
+  auto* password_check = password_cmd->add_subcommand(
+      "check", "read one password on stdin; exit 0 accepted, 1 rejected, one line per broken rule");
+  password_check->add_option("--user", check_user, "check as this account (its names, addresses, history)");
+
   auto* outbox = app.add_subcommand("outbox", "queued and sent messages");
   outbox->require_subcommand(1);
   OutboxListArgs outbox_args;
@@ -120,6 +127,7 @@ int main(int argc, char** argv) {
   if (*user_show) return CmdUserShow(config, show_name, show_json);
   if (*user_list) return CmdUserList(config, list_json);
   if (*outbox_list) return CmdOutboxList(config, outbox_args);
+  if (*password_check) return CmdPasswordCheck(config, check_user, std::cin, std::cout, std::cerr);
   std::cerr << app.help();
   return kExitUsage;
 }

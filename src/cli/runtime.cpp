@@ -5,7 +5,9 @@
 #include "directory/builtin_directory.hpp"
 #include "flows/account_admin.hpp"
 #include "methods/registry.hpp"
+#include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
+#include "policy/rules_from_config.hpp"
 #include "store/sql_store.hpp"
 
 namespace latchkey {
@@ -49,13 +51,18 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
       Argon2Params{static_cast<std::uint64_t>(config.password.hash_memory_kib),
                    static_cast<std::uint64_t>(config.password.hash_iterations)},
       *rt->hash_pool);
-  rt->policy = std::make_unique<PasswordPolicy>(
-      PasswordRules{config.password.min_length, config.password.max_length});
+  Result<PasswordRules> rules = PasswordRulesFromConfig(config);
+  if (!rules.ok()) return rules.status();
+  Result<PasswordPolicy> policy = PasswordPolicy::Create(*rules);
+  if (!policy.ok()) return policy.status();
+  rt->policy = std::make_unique<PasswordPolicy>(std::move(policy).value());
+  rt->history = std::make_unique<PasswordHistory>(*rt->hasher, rt->keys);
   rt->methods = MakeDefaultRegistry(config);
   rt->directory = MakeBuiltinDirectory(*rt->store, *rt->hasher, rt->clock);
-  rt->admin = std::make_unique<AccountAdmin>(*rt->store, *rt->hasher, *rt->policy, *rt->methods,
-                                             rt->keys, rt->clock, rt->random,
-                                             config.phone.default_region);
+  rt->admin = std::make_unique<AccountAdmin>(*rt->store, *rt->hasher, *rt->policy, *rt->history,
+                                             *rt->methods, rt->keys, rt->clock, rt->random,
+                                             config.phone.default_region,
+                                             config.branding.organisation_name);
   return rt;
 }
 

@@ -19,6 +19,7 @@ namespace latchkey {
 class AccountAdmin;
 class Directory;
 class MethodRegistry;
+class PasswordHistory;
 class PasswordPolicy;
 class Store;
 
@@ -34,6 +35,7 @@ struct Runtime {
   std::unique_ptr<WorkPool> hash_pool;
   std::unique_ptr<PasswordHasher> hasher;
   std::unique_ptr<PasswordPolicy> policy;
+  std::unique_ptr<PasswordHistory> history;
   std::unique_ptr<MethodRegistry> methods;
   std::unique_ptr<Directory> directory;
   std::unique_ptr<AccountAdmin> admin;

@@ -156,7 +156,8 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   fs.organisation = config.branding.organisation_name;
   fs.helpdesk = config.branding.helpdesk_contact;
   FlowService flows(FlowDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter,
-                             *rt.methods, *templates, *rt.policy, [&worker] { worker.Wake(); }},
+                             *rt.methods, *templates, *rt.policy, *rt.history,
+                             [&worker] { worker.Wake(); }},
                     fs);
 
   HttpOptions ho;
@@ -169,7 +170,9 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   ho.allowed_origins = config.server.allowed_origins;
   ho.trusted_proxies = config.server.trusted_proxies;
   ho.dev = config.server.dev;
-  HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory});
+  ho.password_check_per_ip = config.limits.password_check_per_ip;
+  ho.organisation = config.branding.organisation_name;
+  HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory, *rt.policy, limiter});
   if (Status st = server.Bind(); !st.ok()) {
     std::cerr << "latchkey: " << st.detail() << "\n";
     return kExitUnavailable;

@@ -120,10 +120,41 @@ const std::vector<KeySpec>& Specs() {
        1, 60,
        [](Config& c, const Value& v) { c.codes.email_lifetime_minutes = static_cast<int>(v.i); }},
 
+      {"password", "preset", Type::kString, "\"\"",
+       "\"qmul\" or \"entra\": that organisation's rules as defaults for the keys not set", 0, 0,
+       [](Config& c, const Value& v) { c.password.preset = v.s; }},
       {"password", "min_length", Type::kInt, "12", "shortest accepted password (characters)", 1,
        1024, [](Config& c, const Value& v) { c.password.min_length = static_cast<int>(v.i); }},
       {"password", "max_length", Type::kInt, "256", "longest accepted password (characters)", 8,
        4096, [](Config& c, const Value& v) { c.password.max_length = static_cast<int>(v.i); }},
+      {"password", "min_strength", Type::kInt, "3", "zxcvbn score 0..4 a password needs; 0: off", 0,
+       4, [](Config& c, const Value& v) { c.password.min_strength = static_cast<int>(v.i); }},
+      {"password", "banned_terms", Type::kStringList, "[]",
+       "the organisation's own banned terms (4-16 characters each)", 0, 0,
+       [](Config& c, const Value& v) { c.password.banned_terms = v.list; }},
+      {"password", "breach_filter", Type::kString, "\"\"",
+       "filter built by `latchkey breach import`; empty: no breached-password check", 0, 0,
+       [](Config& c, const Value& v) { c.password.breach_filter = v.s; }},
+      {"password", "require_classes", Type::kStringList, "[]",
+       "classes each password must contain: upper, lower, digit, symbol, other_letter", 0, 0,
+       [](Config& c, const Value& v) { c.password.require_classes = v.list; }},
+      {"password", "min_classes", Type::kInt, "0", "at least this many different classes (Entra: 3)",
+       0, 5, [](Config& c, const Value& v) { c.password.min_classes = static_cast<int>(v.i); }},
+      {"password", "forbid_classes", Type::kStringList, "[]",
+       "classes a password may not contain (QMUL: [\"symbol\"])", 0, 0,
+       [](Config& c, const Value& v) { c.password.forbid_classes = v.list; }},
+      {"password", "forbidden_characters", Type::kString, "\"\"",
+       "characters a password may not contain", 0, 0,
+       [](Config& c, const Value& v) { c.password.forbidden_characters = v.s; }},
+      {"password", "allowed_characters", Type::kString, "\"\"",
+       "when set, the only characters a password may contain", 0, 0,
+       [](Config& c, const Value& v) { c.password.allowed_characters = v.s; }},
+      {"password", "history", Type::kInt, "5",
+       "a new password must differ from this many most recent ones; -1: from all, 0: off", -1,
+       1000, [](Config& c, const Value& v) { c.password.history = static_cast<int>(v.i); }},
+      {"password", "reset_may_reuse_current", Type::kBool, "false",
+       "a reset may set the current password again (Entra allows it)", 0, 0,
+       [](Config& c, const Value& v) { c.password.reset_may_reuse_current = v.b; }},
       {"password", "hash_memory_kib", Type::kInt, "19456", "Argon2id memory cost (KiB)", 8192,
        4194304,
        [](Config& c, const Value& v) { c.password.hash_memory_kib = static_cast<int>(v.i); }},
@@ -147,6 +178,9 @@ const std::vector<KeySpec>& Specs() {
       {"limits", "code_send_per_destination", Type::kRate, "\"5/15m\"",
        "codes sent to one address or number", 0, 0,
        [](Config& c, const Value& v) { c.limits.code_send_per_destination = v.rate; }},
+      {"limits", "password_check_per_ip", Type::kRate, "\"30/1m\"",
+       "password checks (POST /api/v1/password/check) per client address", 0, 0,
+       [](Config& c, const Value& v) { c.limits.password_check_per_ip = v.rate; }},
 
       {"phone", "default_region", Type::kString, "\"\"",
        "region for numbers typed without a country code (\"GB\", \"US\"); empty: +CC required", 0,
@@ -575,6 +609,7 @@ ConfigLoad LoadConfig(const std::string& path, const std::map<std::string, std::
       continue;
     }
     s.set(load.config, it->second);
+    load.config.explicit_keys.insert(full);
   }
   Validate(load);
   return load;

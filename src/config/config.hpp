@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,19 @@ struct Config {
     int email_lifetime_minutes = 10;
   } codes;
   struct Password {
+    std::string preset;  // "", "qmul" or "entra": defaults for the keys not set
     int min_length = 12;
     int max_length = 256;
+    int min_strength = 3;
+    std::vector<std::string> banned_terms;
+    std::string breach_filter;
+    std::vector<std::string> require_classes;
+    int min_classes = 0;
+    std::vector<std::string> forbid_classes;
+    std::string forbidden_characters;
+    std::string allowed_characters;
+    int history = 5;
+    bool reset_may_reuse_current = false;
     int hash_memory_kib = 19456;
     int hash_iterations = 2;
     int hash_threads = 2;
@@ -76,6 +88,7 @@ struct Config {
     RateSpec flow_start_per_account{10, std::chrono::minutes(15)};
     RateSpec verify_per_ip{60, std::chrono::minutes(1)};
     RateSpec code_send_per_destination{5, std::chrono::minutes(15)};
+    RateSpec password_check_per_ip{30, std::chrono::minutes(1)};
   } limits;
   struct Phone {
     std::string default_region;
@@ -86,6 +99,10 @@ struct Config {
   } log;
 
   std::string source;  // the file it was read from, or "" for built-in defaults
+  // "section.key" of every key set by the file or the environment (presets fill
+  // only the others).
+  std::set<std::string> explicit_keys;
+  bool IsExplicit(const std::string& key) const { return explicit_keys.count(key) != 0; }
 };
 
 struct ConfigProblem {

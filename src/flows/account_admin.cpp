@@ -1,5 +1,7 @@
 #include "flows/account_admin.hpp"
 
+#include <limits>
+
 #include "core/mask.hpp"
 #include "core/random.hpp"
 #include "core/store.hpp"
@@ -7,6 +9,7 @@
 #include "crypto/password_hasher.hpp"
 #include "delivery/mime.hpp"
 #include "methods/registry.hpp"
+#include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
 #include "text/phone.hpp"
 #include "text/unicode.hpp"
@@ -36,16 +39,19 @@ void AuditAdmin(Tx& tx, const Clock& clock, std::string_view event, const Accoun
 }  // namespace
 
 AccountAdmin::AccountAdmin(Store& store, const PasswordHasher& hasher, const PasswordPolicy& policy,
-                           const MethodRegistry& methods, const KeyRing& keys, const Clock& clock,
-                           Random& random, std::string default_region)
+                           const PasswordHistory& history, const MethodRegistry& methods,
+                           const KeyRing& keys, const Clock& clock, Random& random,
+                           std::string default_region, std::string organisation)
     : store_(store),
       hasher_(hasher),
       policy_(policy),
+      history_(history),
       methods_(methods),
       keys_(keys),
       clock_(clock),
       random_(random),
-      default_region_(std::move(default_region)) {}
+      default_region_(std::move(default_region)),
+      organisation_(std::move(organisation)) {}
 
 std::vector<Status> AccountAdmin::Validate(const AccountSpec& spec) const {
   std::vector<Status> problems;
@@ -66,7 +72,12 @@ std::vector<Status> AccountAdmin::Validate(const AccountSpec& spec) const {
     if (!p.ok()) problems.push_back(p.status());
   }
   if (spec.password) {
-    const PolicyVerdict v = policy_.Check(*spec.password, {spec.username, spec.display_name});
+    PersonalInfo person;
+    person.username = spec.username;
+    person.display_name = spec.display_name;
+    person.email = spec.email;
+    person.organisation = organisation_;
+    const PolicyVerdict v = policy_.Check(*spec.password, person);
     for (const auto& x : v.violations) {
       problems.push_back(Status::PolicyRejected(x.rule, x.message, "password"));
     }
@@ -109,11 +120,17 @@ Result<Enrollment> AccountAdmin::PhoneEnrollment(const std::string& phone, Accou
 Result<Account> AccountAdmin::Add(const AccountSpec& spec, std::string_view actor) {
   std::vector<Status> problems = Validate(spec);
   if (!problems.empty()) return problems.front();
-  std::string hash;
+  std::string hash, salt, digest;
   if (spec.password) {
     Result<std::string> h = hasher_.Hash(*spec.password);
     if (!h.ok()) return h.status();
     hash = *h;
+    if (policy_.rules().history != 0) {
+      salt = PasswordHistory::NewSalt(random_);
+      Result<std::string> d = history_.Digest(*spec.password, salt);
+      if (!d.ok()) return d.status();
+      digest = *d;
+    }
   }
   Account a;
   a.username = spec.username;
@@ -121,6 +138,7 @@ Result<Account> AccountAdmin::Add(const AccountSpec& spec, std::string_view acto
   a.display_name = spec.display_name;
   a.status = AccountStatus::kActive;
   a.password_hash = hash;
+  a.history_salt = salt;
   if (!hash.empty()) a.password_changed_at = clock_.Now();
   a.created_at = a.updated_at = clock_.Now();
   Status st = store_.Write([&](Tx& tx) -> Status {
@@ -133,6 +151,11 @@ Result<Account> AccountAdmin::Add(const AccountSpec& spec, std::string_view acto
     if (!id.ok()) return id.status();
     a.id = *id;
     AuditAdmin(tx, clock_, "user.add", a, "", "", actor);
+    if (!digest.empty()) {
+      const int history = policy_.rules().history;
+      LK_RETURN_IF_ERROR(tx.password_history().Append(
+          a.id, digest, clock_.Now(), history < 0 ? std::numeric_limits<int>::max() : history));
+    }
     if (!spec.email.empty()) {
       Result<Enrollment> e = EmailEnrollment(spec.email, a.id);
       if (!e.ok()) return e.status();

@@ -16,6 +16,7 @@ namespace latchkey {
 class Clock;
 class KeyRing;
 class MethodRegistry;
+class PasswordHistory;
 class PasswordHasher;
 class PasswordPolicy;
 class Random;
@@ -51,8 +52,9 @@ enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
 class AccountAdmin {
  public:
   AccountAdmin(Store& store, const PasswordHasher& hasher, const PasswordPolicy& policy,
-               const MethodRegistry& methods, const KeyRing& keys, const Clock& clock,
-               Random& random, std::string default_region);
+               const PasswordHistory& history, const MethodRegistry& methods, const KeyRing& keys,
+               const Clock& clock, Random& random, std::string default_region,
+               std::string organisation = {});
 
   // Checks a spec without writing: username, email address, phone number and
   // password policy. Every problem is returned (field = "username", "email", ...).
@@ -75,11 +77,13 @@ class AccountAdmin {
   Store& store_;
   const PasswordHasher& hasher_;
   const PasswordPolicy& policy_;
+  const PasswordHistory& history_;
   const MethodRegistry& methods_;
   const KeyRing& keys_;
   const Clock& clock_;
   Random& random_;
   const std::string default_region_;
+  const std::string organisation_;
 };
 
 }  // namespace latchkey

@@ -1,6 +1,7 @@
 #include "flows/flow_service.hpp"
 
 #include <ctime>
+#include <limits>
 
 #include "core/log.hpp"
 #include "core/store.hpp"
@@ -10,6 +11,8 @@
 #include "directory/directory.hpp"
 #include "flows/phantom.hpp"
 #include "methods/registry.hpp"
+#include "flows/person.hpp"
+#include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
 #include "text/unicode.hpp"
 
@@ -457,19 +460,44 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
 Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretString& new_password,
                                        std::string_view ip) {
   // 1. Read the flow and check the new password outside any write transaction:
-  //    the policy may take milliseconds, and SQLite has one writer.
+  //    the policy may take milliseconds (the history check an Argon2id derivation),
+  //    and SQLite has one writer.
   std::optional<Account> account;
+  std::vector<Enrollment> enrollments;
+  std::vector<std::string> recent;
+  const PasswordRules& rules = d_.policy.rules();
   Status st = d_.store.Read([&](Tx& tx) -> Status {
     Result<Loaded> l = Load(tx, flow_id);
     if (!l.ok()) return l.status();
     LK_RETURN_IF_ERROR(CheckActive(l->flow, d_.clock.Now(), true));
     account = l->account;
+    enrollments = std::move(l->enrollments);
+    if (account && rules.history != 0) {
+      Result<std::vector<std::string>> r = tx.password_history().Recent(
+          account->id, rules.history < 0 ? std::numeric_limits<int>::max() : rules.history);
+      if (!r.ok()) return r.status();
+      recent = std::move(r).value();
+    }
     return Status::Ok();
   });
   if (!st.ok()) return st;
   if (!account) return Status::OutOfOrder("Verify your identity first.");
-  const PolicyVerdict verdict =
-      d_.policy.Check(new_password, {account->username, account->display_name});
+  PolicyVerdict verdict =
+      d_.policy.Check(new_password, PersonFor(*account, enrollments, settings_.organisation));
+  // The history digest is needed to record the new password too, so it is made
+  // even when the policy already refused.
+  std::string salt = account->history_salt;
+  std::string digest;
+  if (rules.history != 0) {
+    if (salt.empty()) salt = PasswordHistory::NewSalt(d_.random);
+    Result<std::string> dg = d_.history.Digest(new_password, salt);
+    if (!dg.ok()) return dg.status();
+    digest = *dg;
+    if (PasswordHistory::Reused(digest, recent, rules.reset_may_reuse_current ? 1 : 0)) {
+      verdict.violations.push_back(PasswordPolicy::HistoryViolation());
+      verdict.accepted = false;
+    }
+  }
   if (!verdict.accepted) {
     Status::Violations v;
     for (const auto& x : verdict.violations) v.emplace_back(x.rule, x.message);
@@ -532,6 +560,22 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
     f.state = FlowState::kDone;
     LK_RETURN_IF_ERROR(tx.flows().Update(f));
     Audit(tx, f, "password.reset", "ok", "", ToString(last_method), ip, subject);
+    if (!digest.empty()) {
+      // Remember the new password for the history rule (the salt on first use).
+      if (account->history_salt.empty()) {
+        Result<std::optional<Account>> fresh = tx.accounts().FindById(account->id);
+        if (!fresh.ok()) return fresh.status();
+        if (fresh->has_value() && (*fresh)->history_salt.empty()) {
+          Account a = **fresh;
+          a.history_salt = salt;
+          a.updated_at = now;
+          LK_RETURN_IF_ERROR(tx.accounts().Update(a));
+        }
+      }
+      LK_RETURN_IF_ERROR(tx.password_history().Append(
+          account->id, digest, now,
+          rules.history < 0 ? std::numeric_limits<int>::max() : std::max(rules.history, 1)));
+    }
     // Tell the user at every registered address ("if this wasn't you...").
     for (const Enrollment& e : l->enrollments) {
       if (e.kind != MethodKind::kEmail || e.state != EnrollmentState::kActive || e.secret.empty()) {

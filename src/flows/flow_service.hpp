@@ -30,6 +30,7 @@ class Directory;
 class KeyRing;
 class MessageTemplates;
 class MethodRegistry;
+class PasswordHistory;
 class PasswordPolicy;
 class Store;
 class Tx;
@@ -58,6 +59,7 @@ struct FlowDeps {
   const MethodRegistry& methods;
   const MessageTemplates& templates;
   const PasswordPolicy& policy;
+  const PasswordHistory& history;
   std::function<void()> on_enqueue;  // wakes the delivery worker; may be empty
 };
 
@@ -91,8 +93,9 @@ class FlowService {
   // kVerifyFailed (or kForbidden "flow_blocked" when it was the last allowed).
   Result<FlowView> Verify(std::string_view flow_id, std::string_view option_id,
                           const Answer& answer, std::string_view ip);
-  // Sets the new password (reset). kPolicyRejected with the violations in the
-  // message (see LastViolations) when the policy or the directory refuses it.
+  // Sets the new password (reset). kPolicyRejected, with every broken rule in
+  // Status::violations(), when the policy (history included) or the directory
+  // refuses it; the flow stays in set_password so the user may try another.
   Result<FlowView> Complete(std::string_view flow_id, const SecretString& new_password,
                             std::string_view ip);
 

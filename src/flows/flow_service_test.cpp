@@ -15,6 +15,7 @@
 #include "flows/account_admin.hpp"
 #include "methods/email_code/email_code_method.hpp"
 #include "methods/registry.hpp"
+#include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
 #include "store/sql_store.hpp"
 #include "test_support.hpp"
@@ -49,11 +50,12 @@ class FlowServiceTest : public ::testing::Test {
       : store_(testing_support::MakeSqliteStore(dir_)),
         pool_(1, 16),
         hasher_({8192, 1}, pool_),  // cheap parameters: the cost is not under test here
-        policy_({12, 256}),
+        policy_(PasswordPolicy::LengthOnly(12, 256)),
+        history_(hasher_, TestKeys()),
         limiter_(clock_),
         templates_(MessageTemplates::Load("").value()),
         directory_(MakeBuiltinDirectory(*store_, hasher_, clock_)),
-        admin_(*store_, hasher_, policy_, registry_, TestKeys(), clock_, random_, "GB") {
+        admin_(*store_, hasher_, policy_, history_, registry_, TestKeys(), clock_, random_, "GB") {
     registry_.Add(MakeEmailCodeMethod({6, std::chrono::minutes(10)}));
     settings_.organisation = "Example University";
     settings_.helpdesk = "020 7946 0000";
@@ -62,7 +64,7 @@ class FlowServiceTest : public ::testing::Test {
   FlowService& Service(Directory* directory = nullptr) {
     service_ = std::make_unique<FlowService>(
         FlowDeps{*store_, directory ? *directory : *directory_, clock_, random_, TestKeys(),
-                 limiter_, registry_, templates_, policy_, [this] { ++wakes_; }},
+                 limiter_, registry_, templates_, policy_, history_, [this] { ++wakes_; }},
         settings_);
     return *service_;
   }
@@ -104,6 +106,19 @@ class FlowServiceTest : public ::testing::Test {
     return out;
   }
 
+  // A whole reset of `user` to `password`: the outcome of the completion.
+  Status ResetTo(const std::string& user, const std::string& password) {
+    FlowService& flows = service_ ? *service_ : Service();
+    auto f = flows.Start({FlowKind::kReset, user, "192.0.2.1"});
+    if (!f.ok()) return f.status();
+    const std::string opt = f->flow.options[0].id;
+    if (auto c = flows.Challenge(f->id, opt, "192.0.2.1"); !c.ok()) return c.status();
+    if (auto v = flows.Verify(f->id, opt, {SecretString(LatestCode())}, "192.0.2.1"); !v.ok()) {
+      return v.status();
+    }
+    return flows.Complete(f->id, SecretString(password), "192.0.2.1").status();
+  }
+
   TempDir dir_;
   std::unique_ptr<Store> store_;
   ManualClock clock_;
@@ -111,6 +126,7 @@ class FlowServiceTest : public ::testing::Test {
   WorkPool pool_;
   PasswordHasher hasher_;
   PasswordPolicy policy_;
+  PasswordHistory history_;
   RateLimiter limiter_;
   MessageTemplates templates_;
   MethodRegistry registry_;
@@ -432,6 +448,59 @@ TEST_F(FlowServiceTest, ARestartMidFlowLosesNothing) {
   EXPECT_EQ(flows.Get(id)->state, FlowState::kVerify);
   ASSERT_TRUE(flows.Verify(id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
   EXPECT_TRUE(flows.Complete(id, SecretString("a brand new passphrase"), "192.0.2.1").ok());
+}
+
+TEST_F(FlowServiceTest, APasswordUsedThreeChangesAgoIsRefused) {
+  settings_.send_per_destination = RateSpec{};
+  AddUser("nia", "nia@example.net");  // created with "an old password 123"
+  Service();
+  ASSERT_TRUE(ResetTo("nia", "second passphrase here").ok());
+  ASSERT_TRUE(ResetTo("nia", "third passphrase here").ok());
+  ASSERT_TRUE(ResetTo("nia", "fourth passphrase here").ok());
+  const Status reused = ResetTo("nia", "an old password 123");
+  ASSERT_EQ(reused.code(), Errc::kPolicyRejected) << reused.ToString();
+  ASSERT_EQ(reused.violations().size(), 1u);
+  EXPECT_EQ(reused.violations()[0].first, "history");
+  // The current password is refused too, unless the policy lets a reset keep it.
+  EXPECT_EQ(ResetTo("nia", "fourth passphrase here").code(), Errc::kPolicyRejected);
+  EXPECT_TRUE(ResetTo("nia", "a fifth passphrase").ok());
+}
+
+TEST_F(FlowServiceTest, HistoryKeepsOnlyTheConfiguredNumber) {
+  settings_.send_per_destination = RateSpec{};
+  PasswordRules r;
+  r.min_strength = 0;
+  r.context_rules = false;
+  r.history = 2;
+  policy_ = PasswordPolicy::Create(r).value();
+  AddUser("oli", "oli@example.net");
+  Service();
+  ASSERT_TRUE(ResetTo("oli", "second passphrase here").ok());
+  ASSERT_TRUE(ResetTo("oli", "third passphrase here").ok());
+  // Two back is refused, three back is allowed again.
+  EXPECT_EQ(ResetTo("oli", "second passphrase here").code(), Errc::kPolicyRejected);
+  EXPECT_TRUE(ResetTo("oli", "an old password 123").ok());
+  std::size_t kept = 0;
+  ASSERT_TRUE(store_->Read([&](Tx& tx) -> Status {
+                  auto a = tx.accounts().FindByUsernameKey("oli");
+                  auto h = tx.password_history().Recent((*a)->id, 100);
+                  if (h.ok()) kept = h->size();
+                  return h.status();
+                }).ok());
+  EXPECT_EQ(kept, 2u);
+}
+
+TEST_F(FlowServiceTest, EntraLetsAResetKeepTheCurrentPassword) {
+  settings_.send_per_destination = RateSpec{};
+  PasswordRules r;
+  r.min_strength = 0;
+  r.context_rules = false;
+  r.history = 1;
+  r.reset_may_reuse_current = true;
+  policy_ = PasswordPolicy::Create(r).value();
+  AddUser("pat", "pat@example.net");
+  Service();
+  EXPECT_TRUE(ResetTo("pat", "an old password 123").ok());
 }
 
 }  // namespace

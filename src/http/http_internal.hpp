@@ -47,5 +47,6 @@ std::string ClientIp(const Context& ctx, const httplib::Request& req);
 std::string Rfc3339(TimePoint t);
 
 void RegisterFlowRoutes(httplib::Server& server, Context& ctx);
+void RegisterPasswordRoutes(httplib::Server& server, Context& ctx);
 
 }  // namespace latchkey::http

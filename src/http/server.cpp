@@ -297,6 +297,7 @@ HttpServer::HttpServer(HttpOptions options, HttpDeps deps)
   });
 
   http::RegisterFlowRoutes(svr, ctx);
+  http::RegisterPasswordRoutes(svr, ctx);
 }
 
 HttpServer::~HttpServer() = default;

@@ -5,12 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "core/rate_limiter.hpp"
 #include "core/status.hpp"
 
 namespace latchkey {
 
 class Directory;
 class FlowService;
+class PasswordPolicy;
+class RateLimiter;
 class Store;
 
 struct HttpOptions {
@@ -22,12 +25,16 @@ struct HttpOptions {
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
   bool dev = false;
   std::size_t max_body_bytes = 64 * 1024;
+  RateSpec password_check_per_ip{30, std::chrono::minutes(1)};
+  std::string organisation;
 };
 
 struct HttpDeps {
   FlowService& flows;
   Store& store;
   Directory& directory;
+  const PasswordPolicy& policy;
+  RateLimiter& limiter;
 };
 
 class HttpServer {
