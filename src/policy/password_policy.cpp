@@ -83,16 +83,18 @@ PolicyVerdict PasswordPolicy::Check(const SecretString& password,
     v.violations.push_back({std::string(kMinLengthRule),
                             "Use at least " + std::to_string(rules_.min_length) + " characters."});
   }
-  if (length > rules_.max_length) {
+  const bool too_long = length > rules_.max_length;
+  if (too_long) {
     v.violations.push_back({std::string(kMaxLengthRule),
                             "Use at most " + std::to_string(rules_.max_length) + " characters."});
-    // A long password is not run through the word rules: their cost grows with it.
-    v.accepted = false;
-    return v;
   }
   for (auto& c : CheckComposition(pw, rules_.composition)) v.violations.push_back(std::move(c));
   if (context_) {
     for (auto& c : context_->Check(pw, context)) v.violations.push_back(std::move(c));
+  }
+  if (too_long) {
+    // The word rules' cost grows with the length, and the answer is no anyway.
+    return v;
   }
   if (banned_) {
     if (auto b = BannedTermsViolation(banned_->Check(pw, context))) v.violations.push_back(std::move(*b));
