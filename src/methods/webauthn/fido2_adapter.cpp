@@ -6,6 +6,7 @@
 #include <fido/eddsa.h>
 #include <fido/es256.h>
 #include <fido/rs256.h>
+#include <openssl/err.h>
 
 #include <mutex>
 
@@ -32,7 +33,12 @@ struct AssertFree {
   void operator()(fido_assert_t* a) const { fido_assert_free(&a); }
 };
 
-std::string FidoError(int r) { return std::string("libfido2: ") + fido_strerr(r); }
+// libfido2 leaves OpenSSL's error queue as a failed verify filled it: drained
+// here, so the thread's queue stays clean for whoever uses OpenSSL next.
+std::string FidoError(int r) {
+  ERR_clear_error();
+  return std::string("libfido2: ") + fido_strerr(r);
+}
 
 // libfido2 compares the extensions in the authenticator data with the ones the
 // caller says it requested. The relying party's extension policy is not this
