@@ -277,11 +277,11 @@ Result<AttestationTrust> EstablishTrust(const AttestationOutcome& outcome,
   std::unique_ptr<STACK_OF(X509), StackFree> chain(sk_X509_new_null());
   if (!leaf || !chain) return Status::Internal("x5c could not be loaded for chain verification");
   for (std::size_t i = 1; i < outcome.x5c.size(); ++i) {
-    X509Ptr cert = ParseDerCertificate(outcome.x5c[i]);
-    if (!cert || sk_X509_push(chain.get(), cert.get()) == 0) {
+    X509* cert = ParseDerCertificate(outcome.x5c[i]).release();
+    if (cert == nullptr || sk_X509_push(chain.get(), cert) == 0) {  // the stack owns it now
+      X509_free(cert);
       return Status::Internal("x5c could not be loaded for chain verification");
     }
-    cert.release();  // owned by the stack now
   }
   std::unique_ptr<X509_STORE_CTX, StoreCtxFree> verify(X509_STORE_CTX_new());
   if (!verify || X509_STORE_CTX_init(verify.get(), store.get(), leaf.get(), chain.get()) != 1) {

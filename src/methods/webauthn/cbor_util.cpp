@@ -84,7 +84,9 @@ bool KeysEqual(const cbor_item_t* a, const cbor_item_t* b) {
 
 CborPtr CborDecode(std::string_view data, std::size_t* consumed) {
   if (data.empty()) return nullptr;
-  struct cbor_load_result result;
+  // libcbor refuses nesting deeper than CBOR_MAX_STACK_SIZE (2048), which bounds
+  // the recursion of cbor_decref and cbor_serialize on hostile input.
+  struct cbor_load_result result {};
   cbor_item_t* item =
       cbor_load(reinterpret_cast<const unsigned char*>(data.data()), data.size(), &result);
   if (item == nullptr) return nullptr;

@@ -66,7 +66,7 @@ int MirrorCredentialExtensions(fido_cred_t* cred, std::string_view extensions) {
   if (const cbor_item_t* v = CborMapGet(map.get(), "credBlob");
       v != nullptr && cbor_is_bool(v) && cbor_get_bool(v)) {
     // Setting any blob marks credBlob as requested; the blob itself is not checked.
-    static const unsigned char kMarker = 0;
+    static constexpr unsigned char kMarker = 0;
     r = fido_cred_set_blob(cred, &kMarker, 1);
   }
   return r;

@@ -47,7 +47,7 @@ class Reader {
   }
   // TPM2B_*: a 16-bit size, then that many bytes.
   std::string_view Sized() { return Bytes(U16()); }
-  bool ok() const { return ok_; }
+  bool Good() const { return ok_; }
   bool AtEnd() const { return rest_.empty(); }
 
  private:
@@ -116,7 +116,7 @@ std::optional<PubArea> ParsePubArea(std::string_view bytes) {
   } else {
     return std::nullopt;
   }
-  if (!r.ok() || !r.AtEnd()) return std::nullopt;
+  if (!r.Good() || !r.AtEnd()) return std::nullopt;
   return p;
 }
 
@@ -139,25 +139,27 @@ std::optional<CertInfo> ParseCertInfo(std::string_view bytes) {
   r.U64();      // firmwareVersion
   c.attested_name = r.Sized();
   r.Sized();  // qualifiedName
-  if (!r.ok() || !r.AtEnd()) return std::nullopt;
+  if (!r.Good() || !r.AtEnd()) return std::nullopt;
   return c;
 }
 
 Status CheckPubAreaKey(const PubArea& p, const CoseKey& key, const std::string& step) {
-  const Status mismatch = Fail(reasons::kBadAttestation,
-                               step + "the pubArea key differs from the credential public key");
+  auto mismatch = [&step] {
+    return Fail(reasons::kBadAttestation,
+                step + "the pubArea key differs from the credential public key");
+  };
   if (p.type == kTpmAlgRsa) {
-    if (key.alg != kCoseRs256) return mismatch;
+    if (key.alg != kCoseRs256) return mismatch();
     // An exponent of zero means the default, 2^16 + 1.
     const std::uint32_t exponent = p.rsa_exponent == 0 ? 65537 : p.rsa_exponent;
     std::uint64_t e = 0;
     for (char c : key.e) e = (e << 8) | static_cast<unsigned char>(c);
-    if (e != exponent || StripZeros(p.rsa_n) != StripZeros(key.n)) return mismatch;
+    if (e != exponent || StripZeros(p.rsa_n) != StripZeros(key.n)) return mismatch();
     return Status::Ok();
   }
   if (key.alg != kCoseEs256 || p.curve != kTpmEccNistP256 ||
       StripZeros(p.ecc_x) != StripZeros(key.x) || StripZeros(p.ecc_y) != StripZeros(key.y)) {
-    return mismatch;
+    return mismatch();
   }
   return Status::Ok();
 }

@@ -100,11 +100,11 @@ struct AttestationOutcome {
   std::vector<std::string> x5c;
 };
 
-// §7.1 step 21-22: the statement by fmt. Errors: kUnsupportedFmt,
-// kBadAttestation, kBadSignature, kBadFlags (libfido2 refusing flags).
+// §7.1 steps 21-22: the statement by fmt. Errors: kUnsupportedFmt,
+// kBadAttestation, kBadSignature.
 Result<AttestationOutcome> VerifyAttestationStatement(const AttestationContext& ctx);
 
-// §7.1 step 23-24 with our policy: chain x5c to the configured roots.
+// §7.1 steps 23-24 with our policy: chain x5c to the configured roots.
 // Errors: kUntrustedAttestation, kBadTrustRoots.
 Result<AttestationTrust> EstablishTrust(const AttestationOutcome& outcome,
                                         const RegistrationInput& input);

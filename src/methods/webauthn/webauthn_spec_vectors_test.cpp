@@ -22,7 +22,7 @@ using testing::Hex;
 namespace sv = spec_vectors;
 
 // Every vector with a registration that verifies under the default policy.
-const SpecVector* const kRegistrations[] = {
+constexpr const SpecVector* kRegistrations[] = {
     &sv::kNoneEs256,
     &sv::kPackedSelfEs256,
     &sv::kNoneEs256CrossOrigin,
@@ -37,14 +37,14 @@ const SpecVector* const kRegistrations[] = {
 };
 
 // The formats whose statement carries a signature.
-const SpecVector* const kSignedStatements[] = {
+constexpr const SpecVector* kSignedStatements[] = {
     &sv::kPackedSelfEs256, &sv::kPackedEs256,     &sv::kPackedRs256,  &sv::kPackedEdDsa,
     &sv::kTpmEs256,        &sv::kAndroidKeyEs256, &sv::kFidoU2fEs256,
 };
 
 // A byte-string field of the attestation object ("authData") or of its attStmt.
 std::string AttestationField(const std::string& att, const char* name, bool in_statement) {
-  struct cbor_load_result r;
+  struct cbor_load_result r {};
   cbor_item_t* root = cbor_load(reinterpret_cast<const unsigned char*>(att.data()), att.size(), &r);
   std::string out;
   auto find = [](cbor_item_t* map, const char* key) -> cbor_item_t* {

@@ -119,13 +119,13 @@ cbor_item_t* Bytes(std::string_view b) {
 cbor_item_t* Text(const std::string& s) { return cbor_build_string(s.c_str()); }
 
 // A definite map from (key, value) items, in the given order.
-cbor_item_t* Map(std::vector<std::pair<cbor_item_t*, cbor_item_t*>> pairs) {
+cbor_item_t* Map(const std::vector<std::pair<cbor_item_t*, cbor_item_t*>>& pairs) {
   cbor_item_t* map = cbor_new_definite_map(pairs.size());
-  for (auto& [k, v] : pairs)
+  for (const auto& [k, v] : pairs)
     cbor_map_add(map, cbor_pair{.key = cbor_move(k), .value = cbor_move(v)});
   return map;
 }
-cbor_item_t* Array(std::vector<cbor_item_t*> items) {
+cbor_item_t* Array(const std::vector<cbor_item_t*>& items) {
   cbor_item_t* array = cbor_new_definite_array(items.size());
   for (cbor_item_t* i : items) cbor_array_push(array, cbor_move(i));
   return array;
@@ -178,12 +178,13 @@ Credential NewCredential(int alg, unsigned rsa_bits = 2048) {
   return c;
 }
 
-const std::string kAaguid = Hex("00112233445566778899aabbccddeeff");
+constexpr std::string_view kAaguid(
+    "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff", 16);
 
 std::string AuthData(std::uint8_t flags, std::uint32_t count, const Credential* attested,
                      const std::string& extensions = {}, const std::string& cose_override = {},
                      const std::string& rp_id = kRpId) {
-  std::string out = testing::Hex("");
+  std::string out;
   unsigned char hash[32];
   EVP_Digest(rp_id.data(), rp_id.size(), hash, nullptr, EVP_sha256(), nullptr);
   out.append(reinterpret_cast<char*>(hash), 32);
@@ -225,7 +226,7 @@ struct Registration {
   std::string auth_data;
 };
 
-const std::string kChallenge = "0123456789abcdef0123456789abcdef";
+constexpr std::string_view kChallenge = "0123456789abcdef0123456789abcdef";
 
 Registration PackedSelf(const Credential& cred, std::uint8_t flags = kUp | kUv | kAt,
                         const std::string& extensions = {}, const std::string& client_data = {}) {
@@ -336,8 +337,10 @@ struct Ca {
   std::string Pem() const { return testing::DerToPem(Der(cert.get())); }
 };
 
-const std::vector<std::pair<std::string, std::string>> kPackedSubject = {
-    {"C", "AA"}, {"O", "Latchkey test"}, {"OU", "Authenticator Attestation"}, {"CN", "test key"}};
+std::vector<std::pair<std::string, std::string>> PackedSubject() {
+  return {
+      {"C", "AA"}, {"O", "Latchkey test"}, {"OU", "Authenticator Attestation"}, {"CN", "test key"}};
+}
 
 // DER helpers for the Android KeyDescription.
 std::string Tlv(std::string_view tag, const std::string& content) {
@@ -758,9 +761,10 @@ PackedChain MakeChain(const CertSpec& leaf_spec) {
 
 CertSpec GoodLeaf() {
   CertSpec s;
-  s.subject = kPackedSubject;
+  s.subject = PackedSubject();
   s.ca = false;
-  s.extensions = {{"1.3.6.1.4.1.45724.1.1.4", "\x04\x10" + kAaguid, false}};
+  s.extensions = {
+      {"1.3.6.1.4.1.45724.1.1.4", std::string("\x04\x10") + std::string(kAaguid), false}};
   return s;
 }
 

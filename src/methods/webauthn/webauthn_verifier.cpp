@@ -85,7 +85,7 @@ std::string_view AttestationTypeName(AttestationType type) {
 namespace {
 
 // The API caps request bodies at 64 KiB; a credential is far smaller.
-constexpr std::size_t kMaxResponseBytes = 64 * 1024;
+constexpr std::size_t kMaxResponseBytes = std::size_t{64} * 1024;
 constexpr std::size_t kMaxTransports = 16;
 
 Status ParseCredentialJson(std::string_view text, json& j) {

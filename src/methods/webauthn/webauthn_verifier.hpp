@@ -121,7 +121,8 @@ struct RegistrationInput {
   std::string rp_id;
   std::vector<std::string> allowed_origins;  // exact match, e.g. "https://example.org"
   bool require_user_verification = false;
-  // Only conditional ("automatic") registration may drop user presence.
+  // Only conditional ("automatic") registration may drop user presence; its
+  // signed statements are then verified with OpenSSL (libfido2 insists on UP).
   bool require_user_presence = true;
   // The options' pubKeyCredParams; a credential with any other alg is refused.
   std::vector<int> allowed_algorithms = {kCoseEs256, kCoseEdDsa, kCoseRs256};
