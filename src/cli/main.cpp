@@ -5,6 +5,7 @@
 
 #include "cli/breach_command.hpp"
 #include "cli/commands.hpp"
+#include "cli/diag_command.hpp"
 #include "cli/exit_code.hpp"
 #include "crypto/sodium_random.hpp"
 #include "delivery/sender.hpp"
@@ -96,6 +97,26 @@ int main(int argc, char** argv) {
   breach_import->add_option("FILE", breach_file, "Pwned Passwords SHA-1 file, plain or gzip")->required();
   breach_import->add_option("--output", breach_output, "filter file (default ./var/breach.filter)");
 
+  auto* diag = app.add_subcommand("diag", "diagnostics");
+  diag->require_subcommand(1);
+  DiagRegisterArgs reg_args;
+  auto* diag_register = diag->add_subcommand(
+      "webauthn-register", "verify a registration response read on stdin, as the service would");
+  diag_register->add_option("--rp-id", reg_args.rp_id, "relying party id")->required();
+  diag_register->add_option("--origin", reg_args.origin, "expected origin")->required();
+  diag_register->add_option("--challenge", reg_args.challenge_b64url, "challenge, base64url")->required();
+  DiagAssertArgs assert_args;
+  auto* diag_assert = diag->add_subcommand(
+      "webauthn-assert", "verify an authentication response read on stdin, as the service would");
+  diag_assert->add_option("--rp-id", assert_args.rp_id, "relying party id")->required();
+  diag_assert->add_option("--origin", assert_args.origin, "expected origin")->required();
+  diag_assert->add_option("--challenge", assert_args.challenge_b64url, "challenge, base64url")->required();
+  diag_assert->add_option("--public-key", assert_args.public_key_b64url, "COSE public key, base64url")
+      ->required();
+  diag_assert->add_option("--sign-count", assert_args.sign_count, "stored signature counter")
+      ->default_val(0);
+  diag_assert->add_flag("--require-uv", assert_args.require_uv, "require user verification");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -107,8 +128,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  // Needs no configuration: it reads one file and writes another.
+  // These need no configuration.
   if (*breach_import) return CmdBreachImport(breach_file, breach_output, std::cout, std::cerr);
+  if (*diag_register) return CmdDiagWebauthnRegister(reg_args, std::cin, std::cout, std::cerr);
+  if (*diag_assert) return CmdDiagWebauthnAssert(assert_args, std::cin, std::cout, std::cerr);
 
   const auto env = LatchkeyEnvironment();
   const ConfigLoad load = LoadConfig(ConfigPath(config_flag, env), env);
