@@ -3,6 +3,7 @@
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <condition_variable>
@@ -244,8 +245,22 @@ Result<Target> ParseUrl(const std::string& url) {
                                  "store.url must be sqlite://PATH or postgresql://...");
 }
 
+// Configures the SQLite library once, before its first connection: connections are
+// never shared between threads at the same time (the pool and the writer thread
+// see to that), so SQLite's own per-connection mutexes are not needed; and memory
+// statistics would take one process-wide mutex on every allocation.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite_api::sqlite3_initialize();
+  });
+}
+
 void OpenSession(soci::session& s, const Target& t, int busy_timeout_ms) {
   if (t.dialect == Dialect::kSqlite) {
+    ConfigureSqliteOnce();
     s.open(soci::sqlite3, t.connect);
     std::string mode;
     s << "PRAGMA journal_mode=WAL", soci::into(mode);
@@ -295,14 +310,13 @@ class SqlStore final : public Store {
         keys_(keys) {}
 
   ~SqlStore() override {
-    if (writer_.joinable()) {
-      {
-        std::lock_guard<std::mutex> lock(queue_mu_);
-        stopping_ = true;
-      }
-      queue_cv_.notify_all();
-      writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
     }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (checkpointer_.joinable()) checkpointer_.join();
   }
 
   Status Open() {
@@ -312,7 +326,13 @@ class SqlStore final : public Store {
       }
       if (target_.dialect == Dialect::kSqlite) {
         OpenSession(writer_session_, target_, busy_timeout_ms_);
+        // The writer never checkpoints: a checkpoint copies the WAL into the
+        // database and syncs it, which would stall every write queued behind it.
+        // A background thread does it instead (CheckpointLoop).
+        writer_session_ << "PRAGMA wal_autocheckpoint=0";
+        OpenSession(checkpoint_session_, target_, busy_timeout_ms_);
         writer_ = std::thread([this] { WriterLoop(); });
+        checkpointer_ = std::thread([this] { CheckpointLoop(); });
       }
     } catch (const std::exception& e) {
       return sql::FromException(e, target_.dialect);
@@ -396,6 +416,11 @@ class SqlStore final : public Store {
         }
       }
       RunBatch(batch);
+      {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        ++commits_;
+      }
+      queue_cv_checkpoint_.notify_one();
       for (WriteJob* j : batch) {
         // Notify while holding the job's lock: the caller cannot return (and destroy
         // the job) before the lock is released, and nothing touches it afterwards.
@@ -404,6 +429,31 @@ class SqlStore final : public Store {
         j->cv.notify_one();
       }
       batch.clear();
+    }
+  }
+
+  // Checkpoints the WAL in PASSIVE mode (never blocking the writer or readers)
+  // every few hundred commits, and every two seconds while anything was written,
+  // so the WAL stays small.
+  void CheckpointLoop() {
+    static constexpr std::uint64_t kCommitsPerCheckpoint = 250;
+    std::uint64_t done_at = 0;
+    std::unique_lock<std::mutex> lock(queue_mu_);
+    while (!stopping_) {
+      queue_cv_checkpoint_.wait_for(lock, std::chrono::seconds(2), [&] {
+        return stopping_ || commits_ - done_at >= kCommitsPerCheckpoint;
+      });
+      if (commits_ == done_at) continue;
+      done_at = commits_;
+      lock.unlock();
+      try {
+        int busy = 0, log = 0, copied = 0;
+        checkpoint_session_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(log),
+            soci::into(copied);
+      } catch (const std::exception&) {
+        // Busy or unreachable: the next round tries again.
+      }
+      lock.lock();
     }
   }
 
@@ -500,7 +550,11 @@ class SqlStore final : public Store {
 
   // SQLite group commit.
   soci::session writer_session_;
+  soci::session checkpoint_session_;
   std::thread writer_;
+  std::thread checkpointer_;
+  std::condition_variable queue_cv_checkpoint_;
+  std::uint64_t commits_ = 0;  // batches committed (guarded by queue_mu_)
   std::thread::id writer_id_;
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
