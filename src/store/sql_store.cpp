@@ -315,6 +315,7 @@ class SqlStore final : public Store {
       stopping_ = true;
     }
     queue_cv_.notify_all();
+    queue_cv_checkpoint_.notify_all();
     if (writer_.joinable()) writer_.join();
     if (checkpointer_.joinable()) checkpointer_.join();
   }

@@ -42,7 +42,10 @@ class CliTest(LatchkeyTestCase):
         self.assertEqual(sorted(m["kind"] for m in shown["methods"]), ["email", "sms"])
         rc, out, _ = self.lk.cli("user", "list")
         self.assertEqual(rc, 0)
-        self.assertIn("alice\tactive\tyes\temail,sms\tAlice Smith", out)
+        row = [line.split("\t") for line in out.splitlines() if line.startswith("alice\t")][0]
+        self.assertEqual(row[:3], ["alice", "active", "yes"])
+        self.assertEqual(sorted(row[3].split(",")), ["email", "sms"])
+        self.assertEqual(row[4], "Alice Smith")
 
     def test_user_add_rejects_bad_input_with_exit_1(self):
         self.assertEqual(self.lk.cli("user", "add", "bob")[0], 0)
