@@ -94,7 +94,7 @@ struct FlowBench {
     const StoreOptions o{"sqlite://" + (dir / "b.db").string(), 8, 5000};
     (void)MigrateStore(o);
     store = OpenStore(o, Keys()).value();
-    registry.Add(MakeEmailCodeMethod({6, std::chrono::minutes(10)}));
+    registry.Add(MakeEmailCodeMethod(CodeOptions{6, std::chrono::minutes(10)}));
     directory = MakeBuiltinDirectory(*store, hasher, clock);
     AccountAdmin admin(*store, hasher, policy, history, registry, Keys(), clock, random, "");
     for (int i = 0; i < 1000; ++i) {

@@ -31,6 +31,7 @@ struct Enrollment {
   std::string label;   // user-given name ("Work YubiKey")
   std::string hint;    // masked destination, safe to show
   SecretString secret; // decrypted method data: address, E.164 number, key. Encrypted at rest.
+  SecretString pending;  // an unfinished registration's state (a code's hash, a challenge)
   std::string lookup;  // keyed hash of the destination (duplicate and per-destination checks)
   TimePoint created_at{};
   std::optional<TimePoint> confirmed_at;

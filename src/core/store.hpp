@@ -44,7 +44,8 @@ class EnrollmentRepository {
   virtual Result<std::vector<Enrollment>> ListForAccount(AccountId account_id) = 0;
   // kConflict when the id exists.
   virtual Status Insert(const Enrollment& enrollment) = 0;
-  // Replaces state, label, hint, secret, lookup and the timestamps. kNotFound if gone.
+  // Replaces state, label, hint, secret, pending, lookup and the timestamps.
+  // kNotFound if gone.
   virtual Status Update(const Enrollment& enrollment) = 0;
   virtual Status Delete(std::string_view enrollment_id) = 0;
 };

@@ -28,6 +28,25 @@ const Builtin kBuiltins[] = {
      "\n"
      "Never share this code. {{organisation}} staff will never ask you for it.\n"
      "{{helpdesk_line}}"},
+    {"registration_code", "{{organisation}}: confirm this address",
+     "Hello,\n"
+     "\n"
+     "Your confirmation code is: {{code}}\n"
+     "\n"
+     "It is valid for {{minutes}} minutes. Enter it where you are adding this address to\n"
+     "your {{organisation}} security info, so that it can be used to verify you if you\n"
+     "ever forget your password.\n"
+     "\n"
+     "If you did not ask for this, ignore this message: the address will not be added.\n"
+     "{{helpdesk_line}}"},
+    {"signin_code", "{{organisation}}: your sign-in code",
+     "Hello,\n"
+     "\n"
+     "Your sign-in code is: {{code}}\n"
+     "\n"
+     "It is valid for {{minutes}} minutes and can be used once. If you are not signing\n"
+     "in to {{organisation}} right now, someone else knows your password: change it.\n"
+     "{{helpdesk_line}}"},
     {"password_changed", "{{organisation}}: your password was changed",
      "Hello {{display_name}},\n"
      "\n"
@@ -74,6 +93,8 @@ std::string Substitute(const std::string& text, const TemplateVars& vars) {
 const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalogue() {
   static const std::map<std::string, std::vector<std::string>> c = {
       {"reset_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
+      {"registration_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
+      {"signin_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
       {"password_changed",
        {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
         "helpdesk"}},

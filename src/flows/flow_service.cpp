@@ -11,6 +11,7 @@
 #include "directory/directory.hpp"
 #include "flows/phantom.hpp"
 #include "methods/registry.hpp"
+#include "flows/code_senders.hpp"
 #include "flows/person.hpp"
 #include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
@@ -24,10 +25,6 @@ namespace {
 
 constexpr std::size_t kOptionIdBytes = 9;
 constexpr std::size_t kFlowIdBytes = 32;  // 256 bits: unguessable, and a bearer secret
-
-std::string HelpdeskLine(const FlowSettings& s) {
-  return s.helpdesk.empty() ? std::string() : "\nNeed help? Contact the helpdesk: " + s.helpdesk + "\n";
-}
 
 std::string UtcTime(TimePoint t) {
   const std::time_t secs = static_cast<std::time_t>(ToUnixMillis(t) / 1000);
@@ -51,64 +48,6 @@ std::string MethodPhrase(MethodKind k) {
   }
   return "a verification method";
 }
-
-// Prepares the code's message; the flow queues it in the outbox in the same
-// transaction that records the challenge, so both commit or neither does.
-class OutboxCodeSender final : public CodeSender {
- public:
-  OutboxCodeSender(const FlowDeps& d, const FlowSettings& s, std::optional<AccountId> account)
-      : d_(d), s_(s), account_(account) {}
-
-  Status SendCode(Channel channel, std::string_view to, std::string_view to_hint,
-                  const SecretString& code, Millis lifetime) override {
-    std::string norm(to);
-    for (auto& c : norm) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    LK_RETURN_IF_ERROR(d_.limiter.Take("code_send_destination", d_.keys.Lookup("destination", norm),
-                                       s_.send_per_destination));
-    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(lifetime).count();
-    Result<RenderedMessage> r = d_.templates.Render(
-        "reset_code", {{"organisation", s_.organisation},
-                       {"code", std::string(code.view())},
-                       {"minutes", std::to_string(minutes)},
-                       {"helpdesk", s_.helpdesk},
-                       {"helpdesk_line", HelpdeskLine(s_)}});
-    if (!r.ok()) return r.status();
-    OutboundMessage m;
-    m.channel = channel;
-    m.template_id = "reset_code";
-    m.to = std::string(to);
-    m.to_hint = std::string(to_hint);
-    m.subject = r->subject;
-    m.body = SecretString(std::move(r->body));
-    m.account_id = account_;
-    m.expires_at = d_.clock.Now() + lifetime;
-    messages.push_back(std::move(m));
-    return Status::Ok();
-  }
-
-  std::vector<OutboundMessage> messages;
-
- private:
-  const FlowDeps& d_;
-  const FlowSettings& s_;
-  std::optional<AccountId> account_;
-};
-
-// A phantom flow's sender: the same limit, keyed on the decoy, and nothing sent.
-class PhantomCodeSender final : public CodeSender {
- public:
-  PhantomCodeSender(const FlowDeps& d, const FlowSettings& s, const Flow& f)
-      : d_(d), s_(s), f_(f) {}
-  Status SendCode(Channel, std::string_view, std::string_view, const SecretString&, Millis) override {
-    return d_.limiter.Take("code_send_destination", d_.keys.Lookup("destination", "phantom:" + f_.subject_key),
-                           s_.send_per_destination);
-  }
-
- private:
-  const FlowDeps& d_;
-  const FlowSettings& s_;
-  const Flow& f_;
-};
 
 }  // namespace
 
@@ -335,11 +274,14 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
                                      "method");
     }
   }
-  OutboxCodeSender real(d_, settings_, f.account_id);
-  PhantomCodeSender phantom(d_, settings_, f);
+  const CodeMessageSettings messages{settings_.send_per_destination, settings_.organisation,
+                                     settings_.helpdesk};
+  OutboxCodeSender real(d_.limiter, d_.keys, d_.templates, d_.clock, messages, f.account_id);
+  PhantomCodeSender phantom(d_.limiter, d_.keys, messages, f.subject_key);
   CodeSender& sender = f.phantom() ? static_cast<CodeSender&>(phantom) : real;
   std::string blob = f.method_state[opt->id];
-  GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, sender, blob};
+  std::string response;
+  GateContext ctx{d_.clock, d_.random, d_.keys, f.id_hash, opt->id, sender, blob, &response};
   const std::string method(ToString(opt->kind));
   const Status begun = m->Begin(ctx, e);
   const std::string option = opt->id;
@@ -405,12 +347,16 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
                                      "method");
     }
   }
-  PhantomCodeSender no_send(d_, settings_, f);  // Verify never sends
+  const CodeMessageSettings messages{settings_.send_per_destination, settings_.organisation,
+                                     settings_.helpdesk};
+  PhantomCodeSender no_send(d_.limiter, d_.keys, messages, f.subject_key);  // Verify never sends
   std::string blob = f.method_state[opt->id];
-  GateContext ctx{d_.clock, d_.random, d_.keys, f, *opt, no_send, blob};
+  GateContext ctx{d_.clock, d_.random, d_.keys, f.id_hash, opt->id, no_send, blob, nullptr};
   const std::string method(ToString(opt->kind));
   const std::string option = opt->id;
-  const Status checked = m->Verify(ctx, e, answer);
+  std::optional<Enrollment> updated;
+  if (e != nullptr) updated = *e;  // the method may update it (a counter, a time step)
+  const Status checked = m->Verify(ctx, updated ? &*updated : nullptr, answer);
 
   Status outcome;
   std::string audit_outcome = "ok";
@@ -422,7 +368,7 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
     f.passed.push_back(option);
     f.active_option.clear();
     f.state = f.gates_passed() >= f.gates_required ? FlowState::kSetPassword : FlowState::kChooseMethod;
-    used = *e;
+    used = std::move(updated);
     used->last_used_at = now;
   } else if (checked.code() == Errc::kVerifyFailed) {
     ++f.failures;
@@ -589,7 +535,7 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
            {"time", UtcTime(now)},
            {"method", MethodPhrase(last_method)},
            {"helpdesk", settings_.helpdesk},
-           {"helpdesk_line", HelpdeskLine(settings_)}});
+           {"helpdesk_line", HelpdeskLine(settings_.helpdesk)}});
       if (!r.ok()) return r.status();
       OutboundMessage m;
       m.channel = Channel::kEmail;

@@ -56,7 +56,7 @@ class FlowServiceTest : public ::testing::Test {
         templates_(MessageTemplates::Load("").value()),
         directory_(MakeBuiltinDirectory(*store_, hasher_, clock_)),
         admin_(*store_, hasher_, policy_, history_, registry_, TestKeys(), clock_, random_, "GB") {
-    registry_.Add(MakeEmailCodeMethod({6, std::chrono::minutes(10)}));
+    registry_.Add(MakeEmailCodeMethod(CodeOptions{6, std::chrono::minutes(10)}));
     settings_.organisation = "Example University";
     settings_.helpdesk = "020 7946 0000";
   }

@@ -19,17 +19,29 @@ struct CodeOptions {
   Millis lifetime = std::chrono::minutes(10);
 };
 
-// Issues a code into ctx.state and hands it to ctx.sender (a phantom flow's sender
-// sends nothing). `to` is the destination (empty for phantoms).
-Status IssueCode(GateContext& ctx, const CodeOptions& options, Channel channel,
-                 std::string_view to, std::string_view to_hint);
+// Draws a code, keeps its keyed hash (bound to `scope` and `option_id`) and its
+// expiry in the returned blob, and hands the code to `sender`. `to` is the
+// destination (empty for phantoms, whose sender sends nothing).
+Result<std::string> IssueCode(const Clock& clock, Random& random, const KeyRing& keys,
+                              std::string_view scope, std::string_view option_id,
+                              CodeSender& sender, CodePurpose purpose, const CodeOptions& options,
+                              Channel channel, std::string_view to, std::string_view to_hint);
 
-// Checks `answer.code` against ctx.state, in constant time. Spends the code on
-// success. `phantom` forces failure after doing the same work.
+// Checks `typed` against the blob, in constant time, and spends the code on success
+// (the blob is updated). `phantom` forces failure after doing the same work.
+// Errors: kOutOfOrder (no code issued), kExpired, kVerifyFailed ("wrong_code",
+// "code_used").
+Status CheckCode(const Clock& clock, const KeyRing& keys, std::string_view scope,
+                 std::string_view option_id, std::string& blob, const SecretString& typed,
+                 bool phantom);
+
+// The same two for a gate.
+Status IssueCode(GateContext& ctx, CodePurpose purpose, const CodeOptions& options,
+                 Channel channel, std::string_view to, std::string_view to_hint);
 Status CheckCode(GateContext& ctx, const Answer& answer, bool phantom);
 
-// The keyed hash of a code for a flow and option (exposed for tests).
-std::string CodeHash(const KeyRing& keys, std::string_view flow_id_hash,
-                     std::string_view option_id, std::string_view code);
+// The keyed hash of a code for a scope and option (exposed for tests).
+std::string CodeHash(const KeyRing& keys, std::string_view scope, std::string_view option_id,
+                     std::string_view code);
 
 }  // namespace latchkey

@@ -7,7 +7,17 @@ namespace latchkey {
 
 void MethodRegistry::Add(std::unique_ptr<Method> method) {
   const MethodKind k = method->kind();
+  if (auto* e = dynamic_cast<Enroller*>(method.get())) {
+    enrollers_[k] = e;
+  } else {
+    enrollers_.erase(k);
+  }
   methods_[k] = std::move(method);
+}
+
+Enroller* MethodRegistry::FindEnroller(MethodKind kind) const {
+  auto it = enrollers_.find(kind);
+  return it == enrollers_.end() ? nullptr : it->second;
 }
 
 Method* MethodRegistry::Find(MethodKind kind) const {
@@ -17,8 +27,9 @@ Method* MethodRegistry::Find(MethodKind kind) const {
 
 std::unique_ptr<MethodRegistry> MakeDefaultRegistry(const Config& config) {
   auto registry = std::make_unique<MethodRegistry>();
-  registry->Add(MakeEmailCodeMethod(
-      {config.codes.length, std::chrono::minutes(config.codes.email_lifetime_minutes)}));
+  EmailMethodOptions email;
+  email.codes = {config.codes.length, std::chrono::minutes(config.codes.email_lifetime_minutes)};
+  registry->Add(MakeEmailCodeMethod(email));
   return registry;
 }
 

@@ -13,12 +13,16 @@ struct Config;
 
 class MethodRegistry {
  public:
+  // Adds a method; when it also implements Enroller, people can register it.
   void Add(std::unique_ptr<Method> method);
   // Null when the kind is not offered.
   Method* Find(MethodKind kind) const;
+  // Null when people cannot register the kind themselves.
+  Enroller* FindEnroller(MethodKind kind) const;
 
  private:
   std::map<MethodKind, std::unique_ptr<Method>> methods_;
+  std::map<MethodKind, Enroller*> enrollers_;
 };
 
 // Every method the configuration enables.

@@ -204,6 +204,7 @@ class SqlAccounts final : public AccountRepository {
 // ---------------------------------------------------------------- methods
 
 std::string MethodAad(const std::string& id) { return "method:" + id; }
+std::string PendingAad(const std::string& id) { return "method-pending:" + id; }
 
 class SqlEnrollments final : public EnrollmentRepository {
  public:
@@ -213,17 +214,17 @@ class SqlEnrollments final : public EnrollmentRepository {
     return Guard(d_, [&]() -> Result<std::vector<Enrollment>> {
       std::vector<Enrollment> out;
       const long long aid = account_id;
-      std::string id, kind, state, source, label, hint, sealed, lookup;
+      std::string id, kind, state, source, label, hint, sealed, lookup, pending;
       long long created = 0;
       NullableInt confirmed, used;
       soci::statement st =
           (s_.prepare << "SELECT id, kind, state, source, label, hint, secret_sealed, lookup, "
-                         "created_at, confirmed_at, last_used_at FROM methods "
+                         "created_at, confirmed_at, last_used_at, pending_sealed FROM methods "
                          "WHERE account_id = :a ORDER BY created_at, id",
            soci::into(id), soci::into(kind), soci::into(state), soci::into(source),
            soci::into(label), soci::into(hint), soci::into(sealed), soci::into(lookup),
            soci::into(created), soci::into(confirmed.value, confirmed.ind),
-           soci::into(used.value, used.ind), soci::use(aid));
+           soci::into(used.value, used.ind), soci::into(pending), soci::use(aid));
       st.execute();
       while (st.fetch()) {
         Enrollment e;
@@ -243,6 +244,11 @@ class SqlEnrollments final : public EnrollmentRepository {
           if (!secret.ok()) return secret.status();
           e.secret = std::move(secret).value();
         }
+        if (!pending.empty()) {
+          Result<SecretString> p = keys_.vault().Open(pending, PendingAad(id));
+          if (!p.ok()) return p.status();
+          e.pending = std::move(p).value();
+        }
         e.lookup = lookup;
         e.created_at = FromUnixMillis(created);
         e.confirmed_at = OptTime(confirmed);
@@ -260,15 +266,17 @@ class SqlEnrollments final : public EnrollmentRepository {
           source(ToString(e.source));
       const std::string sealed = e.secret.empty() ? std::string()
                                                   : keys_.vault().Seal(e.secret.view(), MethodAad(e.id));
+      const std::string pending = e.pending.empty() ? std::string()
+                                                    : keys_.vault().Seal(e.pending.view(), PendingAad(e.id));
       const long long created = ToUnixMillis(e.created_at);
       NullableInt confirmed = OfTime(e.confirmed_at), used = OfTime(e.last_used_at);
       s_ << "INSERT INTO methods (id, account_id, kind, state, source, label, hint, "
-            "secret_sealed, lookup, created_at, confirmed_at, last_used_at) "
-            "VALUES (:id, :a, :k, :s, :src, :l, :h, :sec, :lk, :c, :cf, :u)",
+            "secret_sealed, lookup, created_at, confirmed_at, last_used_at, pending_sealed) "
+            "VALUES (:id, :a, :k, :s, :src, :l, :h, :sec, :lk, :c, :cf, :u, :p)",
           soci::use(e.id), soci::use(aid), soci::use(kind), soci::use(state), soci::use(source),
           soci::use(e.label), soci::use(e.hint), soci::use(sealed), soci::use(e.lookup),
           soci::use(created), soci::use(confirmed.value, confirmed.ind),
-          soci::use(used.value, used.ind);
+          soci::use(used.value, used.ind), soci::use(pending);
       return Status::Ok();
     });
   }
@@ -278,14 +286,16 @@ class SqlEnrollments final : public EnrollmentRepository {
       const std::string state(ToString(e.state));
       const std::string sealed = e.secret.empty() ? std::string()
                                                   : keys_.vault().Seal(e.secret.view(), MethodAad(e.id));
+      const std::string pending = e.pending.empty() ? std::string()
+                                                    : keys_.vault().Seal(e.pending.view(), PendingAad(e.id));
       NullableInt confirmed = OfTime(e.confirmed_at), used = OfTime(e.last_used_at);
       soci::statement st =
           (s_.prepare << "UPDATE methods SET state = :s, label = :l, hint = :h, "
                          "secret_sealed = :sec, lookup = :lk, confirmed_at = :cf, "
-                         "last_used_at = :u WHERE id = :id",
+                         "last_used_at = :u, pending_sealed = :p WHERE id = :id",
            soci::use(state), soci::use(e.label), soci::use(e.hint), soci::use(sealed),
            soci::use(e.lookup), soci::use(confirmed.value, confirmed.ind),
-           soci::use(used.value, used.ind), soci::use(e.id));
+           soci::use(used.value, used.ind), soci::use(pending), soci::use(e.id));
       st.execute(true);
       if (st.get_affected_rows() != 1) return Status::NotFound("method_not_found", "That method no longer exists.");
       return Status::Ok();
