@@ -20,7 +20,7 @@ build: deps build/CMakeCache.txt
 	cmake --build build -j $(JOBS) --target latchkey
 
 build-test/CMakeCache.txt:
-	cmake -S . -B build-test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	cmake -S . -B build-test $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DLATCHKEY_SANITIZE=ON -DLATCHKEY_WERROR=ON
 
 test: deps build-test/CMakeCache.txt

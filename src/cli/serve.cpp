@@ -17,6 +17,8 @@
 #include "directory/directory.hpp"
 #include "flows/account_admin.hpp"
 #include "flows/flow_service.hpp"
+#include "flows/security_info_service.hpp"
+#include "flows/signin_service.hpp"
 #include "http/server.hpp"
 #include "methods/registry.hpp"
 #include "policy/password_policy.hpp"
@@ -49,6 +51,9 @@ class Janitor {
         Result<int> n = tx.flows().DeleteExpiredBefore(clock_.Now() - std::chrono::hours(24));
         if (!n.ok()) return n.status();
         removed = *n;
+        Result<int> s = tx.sessions().DeleteExpiredBefore(clock_.Now());
+        if (!s.ok()) return s.status();
+        removed += *s;
         return Status::Ok();
       });
       if (!st.ok()) log::Warn("janitor.failed", {{"error", st.ToString()}});
@@ -160,6 +165,35 @@ int CmdServe(const Config& base, const ServeArgs& args) {
                              [&worker] { worker.Wake(); }},
                     fs);
 
+  SignInSettings ss;
+  ss.idle = std::chrono::minutes(config.session.idle_minutes);
+  ss.absolute = std::chrono::hours(config.session.absolute_hours);
+  ss.fresh = std::chrono::minutes(config.session.fresh_minutes);
+  for (const auto& cidr : config.network.trusted) {
+    if (auto c = Cidr::Parse(cidr)) ss.trusted.push_back(*c);
+  }
+  ss.signin_per_ip = config.limits.signin_per_ip;
+  ss.lockout.threshold = config.lockout.threshold;
+  ss.lockout.duration = std::chrono::seconds(config.lockout.duration_seconds);
+  ss.lockout.max_duration = std::chrono::seconds(config.lockout.max_duration_seconds);
+  SignInService signin(SignInDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter,
+                                  *rt.methods, *rt.hasher},
+                       ss);
+  RegistrationSettings rs;
+  for (const auto& k : config.registration.methods_allowed) {
+    if (auto kind = ParseMethodKind(k)) rs.allowed.push_back(*kind);
+  }
+  rs.methods_required = config.registration.methods_required;
+  rs.require_at_signin = config.registration.require_at_signin;
+  rs.reconfirm_days = config.registration.reconfirm_days;
+  rs.messages = {config.limits.code_send_per_destination, config.branding.organisation_name,
+                 config.branding.helpdesk_contact};
+  rs.dev_outbox = config.mail.smtp_url.empty();
+  SecurityInfoService security_info(
+      SecurityInfoDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter, *rt.methods,
+                       *templates, *rt.policy, *rt.history, signin, [&worker] { worker.Wake(); }},
+      rs);
+
   HttpOptions ho;
   if (!SplitHostPort(config.server.listen, ho.host, ho.port)) {
     std::cerr << "latchkey: server.listen must be host:port\n";
@@ -172,7 +206,8 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   ho.dev = config.server.dev;
   ho.password_check_per_ip = config.limits.password_check_per_ip;
   ho.organisation = config.branding.organisation_name;
-  HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory, *rt.policy, limiter});
+  HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory, *rt.policy, limiter, &signin,
+                                 &security_info});
   if (Status st = server.Bind(); !st.ok()) {
     std::cerr << "latchkey: " << st.detail() << "\n";
     return kExitUnavailable;

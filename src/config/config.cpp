@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include "core/cidr.hpp"
+#include "core/method_kind.hpp"
+
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -178,6 +181,9 @@ const std::vector<KeySpec>& Specs() {
       {"limits", "code_send_per_destination", Type::kRate, "\"5/15m\"",
        "codes sent to one address or number", 0, 0,
        [](Config& c, const Value& v) { c.limits.code_send_per_destination = v.rate; }},
+      {"limits", "signin_per_ip", Type::kRate, "\"20/1m\"",
+       "sign-in attempts (and second-factor answers) per client address", 0, 0,
+       [](Config& c, const Value& v) { c.limits.signin_per_ip = v.rate; }},
       {"limits", "password_check_per_ip", Type::kRate, "\"30/1m\"",
        "password checks (POST /api/v1/password/check) per client address", 0, 0,
        [](Config& c, const Value& v) { c.limits.password_check_per_ip = v.rate; }},
@@ -185,6 +191,43 @@ const std::vector<KeySpec>& Specs() {
       {"phone", "default_region", Type::kString, "\"\"",
        "region for numbers typed without a country code (\"GB\", \"US\"); empty: +CC required", 0,
        0, [](Config& c, const Value& v) { c.phone.default_region = v.s; }},
+
+      {"network", "trusted", Type::kStringList, "[]",
+       "CIDRs treated as \"inside\": no second factor at sign-in, familiar for lockout", 0, 0,
+       [](Config& c, const Value& v) { c.network.trusted = v.list; }},
+
+      {"session", "idle_minutes", Type::kInt, "30", "a session ends after this long unused", 1,
+       1440, [](Config& c, const Value& v) { c.session.idle_minutes = static_cast<int>(v.i); }},
+      {"session", "absolute_hours", Type::kInt, "12", "a session ends this long after sign-in", 1,
+       720, [](Config& c, const Value& v) { c.session.absolute_hours = static_cast<int>(v.i); }},
+      {"session", "fresh_minutes", Type::kInt, "5",
+       "adding or removing a method needs a proof this recent", 1, 60,
+       [](Config& c, const Value& v) { c.session.fresh_minutes = static_cast<int>(v.i); }},
+
+      {"lockout", "threshold", Type::kInt, "10", "failed sign-ins that lock an account", 1, 1000,
+       [](Config& c, const Value& v) { c.lockout.threshold = static_cast<int>(v.i); }},
+      {"lockout", "duration_seconds", Type::kInt, "60", "the first lockout; each further doubles",
+       1, 86400, [](Config& c, const Value& v) { c.lockout.duration_seconds = static_cast<int>(v.i); }},
+      {"lockout", "max_duration_seconds", Type::kInt, "3600", "the longest lockout", 1, 604800,
+       [](Config& c, const Value& v) { c.lockout.max_duration_seconds = static_cast<int>(v.i); }},
+
+      {"registration", "methods_allowed", Type::kStringList, "[]",
+       "method kinds people may register; empty: every kind offered", 0, 0,
+       [](Config& c, const Value& v) { c.registration.methods_allowed = v.list; }},
+      {"registration", "methods_required", Type::kInt, "1",
+       "methods a person needs to be registered (1 or 2)", 1, 2,
+       [](Config& c, const Value& v) { c.registration.methods_required = static_cast<int>(v.i); }},
+      {"registration", "require_at_signin", Type::kBool, "false",
+       "ask people to register their security info when they sign in", 0, 0,
+       [](Config& c, const Value& v) { c.registration.require_at_signin = v.b; }},
+      {"registration", "reconfirm_days", Type::kInt, "0",
+       "ask people to confirm their security info every N days; 0: never", 0, 730,
+       [](Config& c, const Value& v) { c.registration.reconfirm_days = static_cast<int>(v.i); }},
+      {"registration", "email_forbidden_domains", Type::kStringList, "[]",
+       "domains an alternate email may not be in (the organisation's own)", 0, 0,
+       [](Config& c, const Value& v) { c.registration.email_forbidden_domains = v.list; }},
+      {"registration", "max_emails", Type::kInt, "5", "alternate email addresses per person", 1,
+       20, [](Config& c, const Value& v) { c.registration.max_emails = static_cast<int>(v.i); }},
 
       {"log", "level", Type::kString, "\"info\"", "debug, info, warn or error", 0, 0,
        [](Config& c, const Value& v) { c.log.level = v.s; }},
@@ -389,6 +432,18 @@ void Validate(ConfigLoad& load) {
   }
   if (c.delivery.retry_max_seconds < c.delivery.retry_initial_seconds) {
     error("delivery.retry_max_seconds", "must not be less than delivery.retry_initial_seconds");
+  }
+  for (const auto& cidr : c.network.trusted) {
+    if (!Cidr::Parse(cidr)) error("network.trusted", "\"" + cidr + "\" is not an address range like 10.0.0.0/8");
+  }
+  for (const auto& cidr : c.server.trusted_proxies) {
+    if (!Cidr::Parse(cidr)) error("server.trusted_proxies", "\"" + cidr + "\" is not an address range");
+  }
+  for (const auto& kind : c.registration.methods_allowed) {
+    if (!ParseMethodKind(kind)) error("registration.methods_allowed", "\"" + kind + "\" is not a method kind");
+  }
+  if (c.lockout.max_duration_seconds < c.lockout.duration_seconds) {
+    error("lockout.max_duration_seconds", "must not be less than lockout.duration_seconds");
   }
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {

@@ -89,10 +89,32 @@ struct Config {
     RateSpec verify_per_ip{60, std::chrono::minutes(1)};
     RateSpec code_send_per_destination{5, std::chrono::minutes(15)};
     RateSpec password_check_per_ip{30, std::chrono::minutes(1)};
+    RateSpec signin_per_ip{20, std::chrono::minutes(1)};
   } limits;
   struct Phone {
     std::string default_region;
   } phone;
+  struct Network {
+    std::vector<std::string> trusted;  // CIDRs treated as "inside"
+  } network;
+  struct SessionCfg {
+    int idle_minutes = 30;
+    int absolute_hours = 12;
+    int fresh_minutes = 5;
+  } session;
+  struct Lockout {
+    int threshold = 10;
+    int duration_seconds = 60;
+    int max_duration_seconds = 3600;
+  } lockout;
+  struct Registration {
+    std::vector<std::string> methods_allowed;
+    int methods_required = 1;
+    bool require_at_signin = false;
+    int reconfirm_days = 0;
+    std::vector<std::string> email_forbidden_domains;
+    int max_emails = 5;
+  } registration;
   struct Log {
     std::string level = "info";
     std::string format = "text";

@@ -27,6 +27,8 @@ struct Account {
   std::string password_hash;  // Argon2id PHC string; empty when the directory holds it
   std::optional<TimePoint> password_changed_at;
   std::string history_salt;   // base64 salt shared by this account's history digests
+  std::string signin_state;   // smart lockout state (core/lockout.hpp), encoded
+  std::optional<TimePoint> reconfirmed_at;  // when the person last confirmed their security info
   int failed_logins = 0;
   std::optional<TimePoint> locked_until;
   TimePoint created_at{};

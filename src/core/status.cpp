@@ -9,6 +9,7 @@ std::string_view ErrcName(Errc code) {
     case Errc::kExpired: return "expired";
     case Errc::kOutOfOrder: return "out_of_order";
     case Errc::kVerifyFailed: return "verify_failed";
+    case Errc::kUnauthenticated: return "unauthenticated";
     case Errc::kForbidden: return "forbidden";
     case Errc::kRateLimited: return "rate_limited";
     case Errc::kPolicyRejected: return "policy_rejected";

@@ -27,6 +27,7 @@ enum class Errc : std::uint8_t {
   kExpired,          // the resource existed but its lifetime is over
   kOutOfOrder,       // the call does not fit the resource's current state
   kVerifyFailed,     // a code, answer or assertion did not verify
+  kUnauthenticated,  // not signed in, or the credentials are wrong
   kForbidden,        // refused: blocked flow, foreign origin
   kRateLimited,      // too many attempts; retry_after() says when to try again
   kPolicyRejected,   // a password (or other choice) breaks the configured policy

@@ -18,6 +18,7 @@
 #include "core/enrollment.hpp"
 #include "core/flow.hpp"
 #include "core/message.hpp"
+#include "core/session.hpp"
 #include "core/status.hpp"
 
 namespace latchkey {
@@ -94,6 +95,19 @@ class PasswordHistoryRepository {
   virtual Status Append(AccountId account_id, std::string_view digest, TimePoint at, int keep) = 0;
 };
 
+class SessionRepository {
+ public:
+  virtual ~SessionRepository() = default;
+  virtual Status Insert(const Session& session) = 0;
+  virtual Result<std::optional<Session>> Find(std::string_view id_hash) = 0;
+  // Optimistic update, as FlowRepository::Update.
+  virtual Status Update(Session& session) = 0;
+  virtual Status Delete(std::string_view id_hash) = 0;
+  // Ends every session of the account but `keep_id_hash`; returns how many ended.
+  virtual Result<int> DeleteForAccount(AccountId account_id, std::string_view keep_id_hash) = 0;
+  virtual Result<int> DeleteExpiredBefore(TimePoint cutoff) = 0;
+};
+
 class AuditRepository {
  public:
   virtual ~AuditRepository() = default;
@@ -114,6 +128,7 @@ class Tx {
   virtual OutboxRepository& outbox() = 0;
   virtual AuditRepository& audit() = 0;
   virtual PasswordHistoryRepository& password_history() = 0;
+  virtual SessionRepository& sessions() = 0;
 };
 
 using TxFunction = std::function<Status(Tx&)>;

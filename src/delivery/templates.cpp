@@ -47,6 +47,32 @@ const Builtin kBuiltins[] = {
      "It is valid for {{minutes}} minutes and can be used once. If you are not signing\n"
      "in to {{organisation}} right now, someone else knows your password: change it.\n"
      "{{helpdesk_line}}"},
+    {"method_added", "{{organisation}}: security info added",
+     "Hello {{display_name}},\n"
+     "\n"
+     "{{method}} ({{hint}}) was added to the security info of your {{organisation}}\n"
+     "account ({{username}}) on {{time}} (UTC). It can now be used to verify that it is you,\n"
+     "for example when you reset your password.\n"
+     "\n"
+     "If this was not you, contact the helpdesk straight away: someone else may be able to\n"
+     "take over your account.\n"
+     "{{helpdesk_line}}"},
+    {"method_removed", "{{organisation}}: security info removed",
+     "Hello {{display_name}},\n"
+     "\n"
+     "{{method}} ({{hint}}) was removed from the security info of your {{organisation}}\n"
+     "account ({{username}}) on {{time}} (UTC).\n"
+     "\n"
+     "If this was not you, contact the helpdesk straight away.\n"
+     "{{helpdesk_line}}"},
+    {"password_changed_self", "{{organisation}}: your password was changed",
+     "Hello {{display_name}},\n"
+     "\n"
+     "The password of your {{organisation}} account ({{username}}) was changed on\n"
+     "{{time}} (UTC). You were signed out everywhere else.\n"
+     "\n"
+     "If this was not you, reset your password and contact the helpdesk straight away.\n"
+     "{{helpdesk_line}}"},
     {"password_changed", "{{organisation}}: your password was changed",
      "Hello {{display_name}},\n"
      "\n"
@@ -98,6 +124,14 @@ const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalog
       {"password_changed",
        {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
         "helpdesk"}},
+      {"method_added",
+       {"organisation", "display_name", "username", "time", "method", "hint", "helpdesk_line",
+        "helpdesk"}},
+      {"method_removed",
+       {"organisation", "display_name", "username", "time", "method", "hint", "helpdesk_line",
+        "helpdesk"}},
+      {"password_changed_self",
+       {"organisation", "display_name", "username", "time", "helpdesk_line", "helpdesk"}},
   };
   return c;
 }

@@ -12,6 +12,7 @@ int HttpStatusFor(Errc code) {
     case Errc::kExpired: return 410;
     case Errc::kOutOfOrder: return 409;
     case Errc::kConflict: return 409;
+    case Errc::kUnauthenticated: return 401;
     case Errc::kForbidden: return 403;
     case Errc::kRateLimited: return 429;
     case Errc::kPolicyRejected: return 422;

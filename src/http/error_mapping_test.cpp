@@ -14,6 +14,7 @@ TEST(ErrorMappingTest, EveryCategoryHasItsStatus) {
   EXPECT_EQ(HttpStatusFor(Errc::kExpired), 410);
   EXPECT_EQ(HttpStatusFor(Errc::kOutOfOrder), 409);
   EXPECT_EQ(HttpStatusFor(Errc::kConflict), 409);
+  EXPECT_EQ(HttpStatusFor(Errc::kUnauthenticated), 401);
   EXPECT_EQ(HttpStatusFor(Errc::kForbidden), 403);
   EXPECT_EQ(HttpStatusFor(Errc::kRateLimited), 429);
   EXPECT_EQ(HttpStatusFor(Errc::kPolicyRejected), 422);

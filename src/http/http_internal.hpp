@@ -48,5 +48,6 @@ std::string Rfc3339(TimePoint t);
 
 void RegisterFlowRoutes(httplib::Server& server, Context& ctx);
 void RegisterPasswordRoutes(httplib::Server& server, Context& ctx);
+void RegisterSessionRoutes(httplib::Server& server, Context& ctx);
 
 }  // namespace latchkey::http

@@ -298,6 +298,9 @@ HttpServer::HttpServer(HttpOptions options, HttpDeps deps)
 
   http::RegisterFlowRoutes(svr, ctx);
   http::RegisterPasswordRoutes(svr, ctx);
+  if (ctx.deps.signin != nullptr && ctx.deps.security_info != nullptr) {
+    http::RegisterSessionRoutes(svr, ctx);
+  }
 }
 
 HttpServer::~HttpServer() = default;

@@ -14,6 +14,8 @@ class Directory;
 class FlowService;
 class PasswordPolicy;
 class RateLimiter;
+class SecurityInfoService;
+class SignInService;
 class Store;
 
 struct HttpOptions {
@@ -35,6 +37,8 @@ struct HttpDeps {
   Directory& directory;
   const PasswordPolicy& policy;
   RateLimiter& limiter;
+  SignInService* signin = nullptr;               // null: no portal sign-in routes
+  SecurityInfoService* security_info = nullptr;
 };
 
 class HttpServer {

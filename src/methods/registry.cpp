@@ -29,6 +29,8 @@ std::unique_ptr<MethodRegistry> MakeDefaultRegistry(const Config& config) {
   auto registry = std::make_unique<MethodRegistry>();
   EmailMethodOptions email;
   email.codes = {config.codes.length, std::chrono::minutes(config.codes.email_lifetime_minutes)};
+  email.max_per_account = config.registration.max_emails;
+  email.forbidden_domains = config.registration.email_forbidden_domains;
   registry->Add(MakeEmailCodeMethod(email));
   return registry;
 }

@@ -51,4 +51,49 @@ Status DecodeFlowData(const std::string& json, Flow& flow) {
   return Status::Ok();
 }
 
+namespace {
+
+nlohmann::json OptionsToJson(const std::vector<GateOption>& options) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& o : options) {
+    out.push_back({{"id", o.id}, {"kind", ToString(o.kind)}, {"hint", o.hint}, {"enrollment", o.enrollment_id}});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeSessionData(const Session& session) {
+  nlohmann::json state = nlohmann::json::object();
+  for (const auto& [k, v] : session.method_state) state[k] = v;
+  return nlohmann::json{{"v", 1},
+                        {"options", OptionsToJson(session.options)},
+                        {"state", state},
+                        {"second_factor", session.second_factor}}
+      .dump();
+}
+
+Status DecodeSessionData(const std::string& json, Session& session) {
+  try {
+    const auto j = nlohmann::json::parse(json);
+    session.options.clear();
+    for (const auto& o : j.at("options")) {
+      GateOption opt;
+      opt.id = o.at("id").get<std::string>();
+      const auto kind = ParseMethodKind(o.at("kind").get<std::string>());
+      if (!kind) return Status::Internal("session data has an unknown method kind");
+      opt.kind = *kind;
+      opt.hint = o.at("hint").get<std::string>();
+      opt.enrollment_id = o.at("enrollment").get<std::string>();
+      session.options.push_back(std::move(opt));
+    }
+    session.method_state.clear();
+    for (const auto& [k, v] : j.at("state").items()) session.method_state[k] = v.get<std::string>();
+    session.second_factor = j.value("second_factor", std::string());
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("session data is malformed: ") + e.what());
+  }
+  return Status::Ok();
+}
+
 }  // namespace latchkey

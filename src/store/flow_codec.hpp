@@ -5,11 +5,15 @@
 #include <string>
 
 #include "core/flow.hpp"
+#include "core/session.hpp"
 #include "core/status.hpp"
 
 namespace latchkey {
 
 std::string EncodeFlowData(const Flow& flow);
+// The same for a session's variable data (second-factor options and method blobs).
+std::string EncodeSessionData(const Session& session);
+Status DecodeSessionData(const std::string& json, Session& session);
 // Fills options, passed, active_option and method_state. kInternal when malformed.
 Status DecodeFlowData(const std::string& json, Flow& flow);
 

@@ -40,7 +40,8 @@ auto Guard(Dialect d, F&& f) -> decltype(f()) {
 
 constexpr const char* kAccountColumns =
     "id, username, username_key, display_name, status, password_hash, password_changed_at, "
-    "failed_logins, locked_until, created_at, updated_at, version, history_salt";
+    "failed_logins, locked_until, created_at, updated_at, version, history_salt, signin_state, "
+    "reconfirmed_at";
 
 struct AccountRow {
   long long id = 0;
@@ -49,7 +50,8 @@ struct AccountRow {
   int failed_logins = 0;
   NullableInt locked_until;
   long long created_at = 0, updated_at = 0, version = 0;
-  std::string history_salt;
+  std::string history_salt, signin_state;
+  NullableInt reconfirmed_at;
 
   void Bind(soci::statement& st) {
     st.exchange(soci::into(id));
@@ -65,6 +67,8 @@ struct AccountRow {
     st.exchange(soci::into(updated_at));
     st.exchange(soci::into(version));
     st.exchange(soci::into(history_salt));
+    st.exchange(soci::into(signin_state));
+    st.exchange(soci::into(reconfirmed_at.value, reconfirmed_at.ind));
   }
 
   Result<Account> ToAccount() const {
@@ -84,6 +88,8 @@ struct AccountRow {
     a.updated_at = FromUnixMillis(updated_at);
     a.version = version;
     a.history_salt = history_salt;
+    a.signin_state = signin_state;
+    a.reconfirmed_at = OptTime(reconfirmed_at);
     return a;
   }
 };
@@ -138,17 +144,20 @@ class SqlAccounts final : public AccountRepository {
       const std::string status(ToString(a.status));
       NullableInt changed = OfTime(a.password_changed_at);
       NullableInt locked = OfTime(a.locked_until);
+      NullableInt reconfirmed = OfTime(a.reconfirmed_at);
       const long long updated = ToUnixMillis(a.updated_at);
       const long long id = a.id, version = a.version;
       soci::statement st =
           (s_.prepare << "UPDATE accounts SET username = :u, display_name = :d, status = :s, "
                          "password_hash = :h, password_changed_at = :pc, failed_logins = :f, "
                          "locked_until = :l, updated_at = :up, history_salt = :hs, "
+                         "signin_state = :ss, reconfirmed_at = :rc, "
                          "version = version + 1 WHERE id = :id AND version = :v",
            soci::use(a.username), soci::use(a.display_name), soci::use(status),
            soci::use(a.password_hash), soci::use(changed.value, changed.ind),
            soci::use(a.failed_logins), soci::use(locked.value, locked.ind), soci::use(updated),
-           soci::use(a.history_salt), soci::use(id), soci::use(version));
+           soci::use(a.history_salt), soci::use(a.signin_state),
+           soci::use(reconfirmed.value, reconfirmed.ind), soci::use(id), soci::use(version));
       st.execute(true);
       if (st.get_affected_rows() != 1) {
         return Status::Conflict("the account was changed concurrently; try again");
@@ -714,6 +723,109 @@ class SqlPasswordHistory final : public PasswordHistoryRepository {
   const Dialect d_;
 };
 
+// ---------------------------------------------------------------- sessions
+
+class SqlSessions final : public SessionRepository {
+ public:
+  SqlSessions(soci::session& s, Dialect d) : s_(s), d_(d) {}
+
+  Status Insert(const Session& x) override {
+    return Guard(d_, [&]() -> Status {
+      const long long aid = x.account_id, c = ToUnixMillis(x.created_at), l = ToUnixMillis(x.last_seen_at),
+                      e = ToUnixMillis(x.expires_at), au = ToUnixMillis(x.authenticated_at);
+      const std::string state(ToString(x.state)), data = EncodeSessionData(x);
+      s_ << "INSERT INTO sessions (id_hash, account_id, state, data, failures, ip, created_at, "
+            "last_seen_at, expires_at, authenticated_at, version) "
+            "VALUES (:id, :a, :s, :d, :f, :ip, :c, :l, :e, :au, 1)",
+          soci::use(x.id_hash), soci::use(aid), soci::use(state), soci::use(data), soci::use(x.failures),
+          soci::use(x.ip), soci::use(c), soci::use(l), soci::use(e), soci::use(au);
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<Session>> Find(std::string_view id_hash) override {
+    return Guard(d_, [&]() -> Result<std::optional<Session>> {
+      const std::string id(id_hash);
+      long long aid = 0, c = 0, l = 0, e = 0, au = 0, version = 0;
+      std::string state, data, ip;
+      int failures = 0;
+      soci::statement st =
+          (s_.prepare << "SELECT account_id, state, data, failures, ip, created_at, last_seen_at, "
+                         "expires_at, authenticated_at, version FROM sessions WHERE id_hash = :id",
+           soci::into(aid), soci::into(state), soci::into(data), soci::into(failures), soci::into(ip),
+           soci::into(c), soci::into(l), soci::into(e), soci::into(au), soci::into(version), soci::use(id));
+      if (!st.execute(true)) return std::optional<Session>();
+      Session x;
+      x.id_hash = id;
+      x.account_id = aid;
+      const auto s = ParseSessionState(state);
+      if (!s) return Status::Internal("session row is malformed");
+      x.state = *s;
+      x.failures = failures;
+      x.ip = ip;
+      x.created_at = FromUnixMillis(c);
+      x.last_seen_at = FromUnixMillis(l);
+      x.expires_at = FromUnixMillis(e);
+      x.authenticated_at = FromUnixMillis(au);
+      x.version = version;
+      LK_RETURN_IF_ERROR(DecodeSessionData(data, x));
+      return std::optional<Session>(std::move(x));
+    });
+  }
+
+  Status Update(Session& x) override {
+    return Guard(d_, [&]() -> Status {
+      const long long l = ToUnixMillis(x.last_seen_at), e = ToUnixMillis(x.expires_at),
+                      au = ToUnixMillis(x.authenticated_at), version = x.version;
+      const std::string state(ToString(x.state)), data = EncodeSessionData(x);
+      soci::statement st =
+          (s_.prepare << "UPDATE sessions SET state = :s, data = :d, failures = :f, last_seen_at = :l, "
+                         "expires_at = :e, authenticated_at = :au, version = version + 1 "
+                         "WHERE id_hash = :id AND version = :v",
+           soci::use(state), soci::use(data), soci::use(x.failures), soci::use(l), soci::use(e),
+           soci::use(au), soci::use(x.id_hash), soci::use(version));
+      st.execute(true);
+      if (st.get_affected_rows() != 1) {
+        return Status::Conflict("the session was changed or ended by another request");
+      }
+      ++x.version;
+      return Status::Ok();
+    });
+  }
+
+  Status Delete(std::string_view id_hash) override {
+    return Guard(d_, [&]() -> Status {
+      const std::string id(id_hash);
+      s_ << "DELETE FROM sessions WHERE id_hash = :id", soci::use(id);
+      return Status::Ok();
+    });
+  }
+
+  Result<int> DeleteForAccount(AccountId account_id, std::string_view keep_id_hash) override {
+    return Guard(d_, [&]() -> Result<int> {
+      const long long aid = account_id;
+      const std::string keep(keep_id_hash);
+      soci::statement st = (s_.prepare << "DELETE FROM sessions WHERE account_id = :a AND id_hash <> :k",
+                            soci::use(aid), soci::use(keep));
+      st.execute(true);
+      return static_cast<int>(st.get_affected_rows());
+    });
+  }
+
+  Result<int> DeleteExpiredBefore(TimePoint cutoff) override {
+    return Guard(d_, [&]() -> Result<int> {
+      const long long c = ToUnixMillis(cutoff);
+      soci::statement st = (s_.prepare << "DELETE FROM sessions WHERE expires_at < :c", soci::use(c));
+      st.execute(true);
+      return static_cast<int>(st.get_affected_rows());
+    });
+  }
+
+ private:
+  soci::session& s_;
+  const Dialect d_;
+};
+
 class SqlTx final : public Tx {
  public:
   SqlTx(soci::session& s, Dialect d, const KeyRing& keys)
@@ -722,13 +834,15 @@ class SqlTx final : public Tx {
         flows_(s, d),
         outbox_(s, d, keys),
         audit_(s, d),
-        history_(s, d) {}
+        history_(s, d),
+        sessions_(s, d) {}
   AccountRepository& accounts() override { return accounts_; }
   EnrollmentRepository& enrollments() override { return enrollments_; }
   FlowRepository& flows() override { return flows_; }
   OutboxRepository& outbox() override { return outbox_; }
   AuditRepository& audit() override { return audit_; }
   PasswordHistoryRepository& password_history() override { return history_; }
+  SessionRepository& sessions() override { return sessions_; }
 
  private:
   SqlAccounts accounts_;
@@ -737,6 +851,7 @@ class SqlTx final : public Tx {
   SqlOutbox outbox_;
   SqlAudit audit_;
   SqlPasswordHistory history_;
+  SqlSessions sessions_;
 };
 
 }  // namespace
