@@ -131,6 +131,7 @@ class KannelTest(PhoneTestCase):
         self.start_and_challenge(lk, "alice")
         _, _, text = kannel.wait_for_message(ALICE)[0]
         self.assertRegex(text, SMS_CODE)
+        self.assert_no_secret_in_logs(lk, KannelGateway.PASSWORD)
 
     def test_kannel_down_retries_and_delivers_once_it_is_back(self):
         kannel = self.kannel()
