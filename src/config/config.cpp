@@ -112,9 +112,14 @@ void AddPhoneChannelSpecs(std::vector<KeySpec>& specs, const char* section,
   }
 }
 
+std::vector<KeySpec> WithPhoneChannels(std::vector<KeySpec> specs) {
+  AddPhoneChannelSpecs(specs, "sms", &Config::sms, true);
+  AddPhoneChannelSpecs(specs, "voice", &Config::voice, false);
+  return specs;
+}
+
 const std::vector<KeySpec>& Specs() {
-  static const std::vector<KeySpec> specs = [] {
-  std::vector<KeySpec> table = {
+  static const std::vector<KeySpec> specs = WithPhoneChannels({
       {"server", "listen", Type::kString, "\"127.0.0.1:8080\"", "address and port to listen on",
        0, 0, [](Config& c, const Value& v) { c.server.listen = v.s; }},
       {"server", "public_url", Type::kString, "\"http://127.0.0.1:8080\"",
@@ -279,15 +284,11 @@ const std::vector<KeySpec>& Specs() {
        "or \"*\"; empty: default_region only",
        0, 0, [](Config& c, const Value& v) { c.phone.allowed_country_codes = v.list; }},
 
-  };
-  AddPhoneChannelSpecs(table, "sms", &Config::sms, true);
-  AddPhoneChannelSpecs(table, "voice", &Config::voice, false);
-  table.push_back({"log", "level", Type::kString, "\"info\"", "debug, info, warn or error", 0, 0,
-                   [](Config& c, const Value& v) { c.log.level = v.s; }});
-  table.push_back({"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
-                   [](Config& c, const Value& v) { c.log.format = v.s; }});
-  return table;
-  }();
+      {"log", "level", Type::kString, "\"info\"", "debug, info, warn or error", 0, 0,
+       [](Config& c, const Value& v) { c.log.level = v.s; }},
+      {"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
+       [](Config& c, const Value& v) { c.log.format = v.s; }},
+  });
   return specs;
 }
 

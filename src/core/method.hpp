@@ -54,7 +54,7 @@ class CodeSender {
 // assertion, security-question answers) as the client sent it.
 struct Answer {
   SecretString code;
-  std::string json;  // a JSON value as text; empty when the method takes a code
+  std::string json = {};  // a JSON value as text; empty when the method takes a code
 };
 
 struct GateContext {

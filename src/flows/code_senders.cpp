@@ -69,7 +69,11 @@ Status OutboxCodeSender::SendCode(CodePurpose purpose, Channel channel, std::str
   LK_RETURN_IF_ERROR(limiter_.Take("code_send_destination", DestinationKey(keys_, to),
                                    settings_.send_per_destination));
   const bool phone = channel == Channel::kSms || channel == Channel::kVoice;
-  if (phone && settings_.phone_guard != nullptr) {
+  if (phone && settings_.phone_guard == nullptr) {
+    // Fail closed: a code to a phone that skipped the toll-fraud checks is a wiring bug.
+    return Status::Internal("SMS and voice codes need CodeMessageSettings::phone_guard");
+  }
+  if (phone) {
     std::optional<PhoneBudgetAlert> alert;
     Status admitted = settings_.phone_guard->Admit(channel, to, &alert);
     if (alert) events.push_back(BudgetAlertEvent(*alert, clock_.Now()));

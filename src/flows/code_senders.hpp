@@ -22,7 +22,9 @@ struct CodeMessageSettings {
   RateSpec send_per_destination{5, std::chrono::minutes(15)};
   std::string organisation = "Latchkey";
   std::string helpdesk;
-  PhoneGuard* phone_guard = nullptr;  // toll-fraud checks of SMS and voice codes; null: none
+  // The toll-fraud checks of SMS and voice codes. Required for those channels: without
+  // it they are refused (kInternal), never sent unchecked.
+  PhoneGuard* phone_guard = nullptr;
 };
 
 // The "Need help? ..." line of the templates, or "".

@@ -64,7 +64,7 @@ struct FlowDeps {
   const PasswordPolicy& policy;
   const PasswordHistory& history;
   std::function<void()> on_enqueue;  // wakes the delivery worker; may be empty
-  PhoneGuard* phone_guard = nullptr;  // toll-fraud checks of SMS and voice codes; null: none
+  PhoneGuard* phone_guard = nullptr;  // toll-fraud checks; without it no SMS or voice code goes
 };
 
 // What a caller learns about a flow.

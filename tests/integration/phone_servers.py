@@ -113,12 +113,12 @@ text = "No service here"
         return self
 
     def start_fakesmsc(self):
-        # -m 0: send no mobile-originated messages, only print what arrives. Its stdin
-        # stays open (it reads nothing, but exits at end of input on some builds).
+        # -m 0: send no mobile-originated messages, only print what arrives ("Got
+        # message N: <from to text ...>"); the message argument is required but unused.
         out = open(self.fake_out, "ab")
         proc = subprocess.Popen([KANNEL_FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc_port),
                                  "-i", "1", "-m", "0", "100 200 text unused"],
-                                cwd=self.dir, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=self.dir, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         self.procs["fakesmsc"] = (proc, out)
         wait_until(lambda: "Connecting to" in self._read(self.fake_out), 20, what="fakesmsc to connect")
 

@@ -404,6 +404,20 @@ TEST_F(SmsTollFraudFlowTest, PastTheBudgetCodesAreRefusedAndTheOperatorAlerted) 
   EXPECT_EQ(alerts, 1);
 }
 
+TEST_F(SmsTollFraudFlowTest, WithoutTheGuardNoPhoneCodeIsPrepared) {
+  const CodeMessageSettings unguarded{};  // phone_guard left null: a wiring mistake
+  OutboxCodeSender sender(limiter_, TestKeys(), templates_, clock_, unguarded, std::nullopt);
+  EXPECT_EQ(sender.SendCode(CodePurpose::kReset, Channel::kSms, "+447400123456", "+44 ******* 56",
+                            SecretString("123456"), std::chrono::minutes(5))
+                .code(),
+            Errc::kInternal);
+  EXPECT_TRUE(sender.messages.empty());
+  // Email does not need it.
+  EXPECT_TRUE(sender.SendCode(CodePurpose::kReset, Channel::kEmail, "a@example.org", "a*****@e****.org",
+                              SecretString("123456"), std::chrono::minutes(10))
+                  .ok());
+}
+
 TEST_F(SmsTollFraudFlowTest, RegistrationToANumberAbroadIsRefusedWithoutDetail) {
   const Account a = AddUser("jude", "");
   Flows();
