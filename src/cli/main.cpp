@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/diag_command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/office_phone_command.hpp"
 #include "crypto/sodium_random.hpp"
 #include "delivery/sender.hpp"
 
@@ -73,6 +74,13 @@ int main(int argc, char** argv) {
   bool list_json = false;
   auto* user_list = user->add_subcommand("list", "every account");
   user_list->add_flag("--json", list_json, "print JSON");
+
+  OfficePhoneArgs office_args;
+  auto* user_office = user->add_subcommand(
+      "set-office-phone", "set the office phone a reset can call (administrator-managed)");
+  user_office->add_option("NAME", office_args.username, "username")->required();
+  user_office->add_option("E164", office_args.number, "the number (+442079460000)");
+  user_office->add_flag("--clear", office_args.clear, "remove the office phone instead");
 
   auto* password_cmd = app.add_subcommand("password", "the password policy");
   password_cmd->require_subcommand(1);
@@ -149,6 +157,7 @@ int main(int argc, char** argv) {
   if (*user_import) return CmdUserImport(config, import_args);
   if (*user_show) return CmdUserShow(config, show_name, show_json);
   if (*user_list) return CmdUserList(config, list_json);
+  if (*user_office) return CmdUserSetOfficePhone(config, office_args, std::cout, std::cerr);
   if (*outbox_list) return CmdOutboxList(config, outbox_args);
   if (*password_check) return CmdPasswordCheck(config, check_user, std::cin, std::cout, std::cerr);
   std::cerr << app.help();

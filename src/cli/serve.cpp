@@ -12,6 +12,8 @@
 #include "core/log.hpp"
 #include "core/store.hpp"
 #include "delivery/delivery_worker.hpp"
+#include "delivery/phone_guard.hpp"
+#include "delivery/phone_senders.hpp"
 #include "delivery/sender.hpp"
 #include "delivery/templates.hpp"
 #include "directory/directory.hpp"
@@ -98,6 +100,45 @@ void EnsureDemoAccount(Runtime& rt, const std::string& url) {
             << std::flush;
 }
 
+// ---- SMS and voice: the configured provider of each channel, and the toll-fraud
+// checks every code to a phone passes before it is queued.
+
+// Null for the dev outbox (messages stay in the outbox with status `dev`).
+Result<std::unique_ptr<Sender>> MakePhoneSender(const PhoneChannelConfig& c, Channel channel) {
+  if (c.provider == "webhook") {
+    return MakeWebhookSender({channel, c.webhook_url, c.webhook_format, c.webhook_body,
+                              c.webhook_auth_header, c.webhook_auth_value, c.timeout_seconds});
+  }
+  if (c.provider == "twilio") {
+    TwilioOptions o;
+    o.channel = channel;
+    o.base_url = c.twilio_base_url;
+    o.account_sid = c.twilio_account_sid;
+    o.auth_token = c.twilio_auth_token;
+    o.from = c.from;
+    o.messaging_service_sid = c.twilio_messaging_service_sid;
+    o.language = c.language;
+    o.timeout_seconds = c.timeout_seconds;
+    return MakeTwilioSender(o);
+  }
+  if (c.provider == "kannel" && channel == Channel::kSms) {
+    return MakeKannelSender({c.kannel_url, c.kannel_username, c.kannel_password, c.from,
+                             c.kannel_method, c.timeout_seconds});
+  }
+  return std::unique_ptr<Sender>();
+}
+
+PhoneGuardOptions PhoneGuardOptionsFrom(const Config& config) {
+  PhoneGuardOptions o;
+  o.allowed = config.phone.allowed_country_codes;
+  o.home_region = config.phone.default_region;
+  o.per_number = config.limits.phone_send_per_number;
+  o.per_country = config.limits.phone_send_per_country;
+  o.sms_hourly_budget = config.sms.hourly_budget;
+  o.voice_hourly_budget = config.voice.hourly_budget;
+  return o;
+}
+
 }  // namespace
 
 int CmdServe(const Config& base, const ServeArgs& args) {
@@ -147,9 +188,20 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   dopts.poll_interval = Millis(config.delivery.poll_interval_ms);
   std::map<Channel, Sender*> senders;
   if (smtp) senders[Channel::kEmail] = smtp.get();
+  Result<std::unique_ptr<Sender>> sms = MakePhoneSender(config.sms, Channel::kSms);
+  Result<std::unique_ptr<Sender>> voice = MakePhoneSender(config.voice, Channel::kVoice);
+  for (const Result<std::unique_ptr<Sender>>* r : {&sms, &voice}) {
+    if (!r->ok()) {
+      std::cerr << "latchkey: " << r->status().message() << "\n";
+      return kExitRejected;
+    }
+  }
+  if (*sms) senders[Channel::kSms] = sms->get();
+  if (*voice) senders[Channel::kVoice] = voice->get();
   DeliveryWorker worker(*rt.store, rt.clock, senders, dopts, "node-" + rt.random.Token(6));
 
   RateLimiter limiter(rt.clock);
+  PhoneGuard phone_guard(rt.clock, limiter, rt.keys, PhoneGuardOptionsFrom(config));
   FlowSettings fs;
   fs.lifetime = std::chrono::minutes(config.flows.lifetime_minutes);
   fs.max_failures = config.flows.max_failures;
@@ -158,11 +210,13 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   fs.verify_per_ip = config.limits.verify_per_ip;
   fs.send_per_destination = config.limits.code_send_per_destination;
   fs.dev_outbox = config.mail.smtp_url.empty();
+  fs.sms_dev_outbox = senders.count(Channel::kSms) == 0;
+  fs.voice_dev_outbox = senders.count(Channel::kVoice) == 0;
   fs.organisation = config.branding.organisation_name;
   fs.helpdesk = config.branding.helpdesk_contact;
   FlowService flows(FlowDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter,
                              *rt.methods, *templates, *rt.policy, *rt.history,
-                             [&worker] { worker.Wake(); }},
+                             [&worker] { worker.Wake(); }, &phone_guard},
                     fs);
 
   SignInSettings ss;
@@ -187,8 +241,10 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   rs.require_at_signin = config.registration.require_at_signin;
   rs.reconfirm_days = config.registration.reconfirm_days;
   rs.messages = {config.limits.code_send_per_destination, config.branding.organisation_name,
-                 config.branding.helpdesk_contact};
+                 config.branding.helpdesk_contact, &phone_guard};
   rs.dev_outbox = config.mail.smtp_url.empty();
+  rs.sms_dev_outbox = fs.sms_dev_outbox;
+  rs.voice_dev_outbox = fs.voice_dev_outbox;
   SecurityInfoService security_info(
       SecurityInfoDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter, *rt.methods,
                        *templates, *rt.policy, *rt.history, signin, [&worker] { worker.Wake(); }},
@@ -216,13 +272,15 @@ int CmdServe(const Config& base, const ServeArgs& args) {
                           ":" + std::to_string(server.BoundPort());
   // The demo account is ready (and printed) before the first request is served.
   if (config.server.dev) EnsureDemoAccount(rt, url);
-  if (smtp) worker.Start();
+  if (!senders.empty()) worker.Start();
   Janitor janitor(*rt.store, rt.clock);
   std::thread http_thread([&server] { server.Serve(); });
 
   log::Info("serve.listening", {{"url", url},
                                 {"store", config.store.url.rfind("sqlite://", 0) == 0 ? "sqlite" : "postgresql"},
-                                {"mail", smtp ? "smtp" : "dev-outbox"}});
+                                {"mail", smtp ? "smtp" : "dev-outbox"},
+                                {"sms", config.sms.provider},
+                                {"voice", config.voice.provider}});
   std::cout << "Latchkey is listening on " << url << "\n";
   if (!smtp) std::cout << "Messages stay in the dev outbox: `latchkey outbox list` shows them.\n";
   std::cout << std::flush;

@@ -1,10 +1,12 @@
 #include "config/config.hpp"
 
+#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
 #include "core/cidr.hpp"
 #include "core/method_kind.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -36,8 +38,91 @@ struct KeySpec {
   std::function<void(Config&, const Value&)> set;
 };
 
+// The keys of [sms] or [voice]: the same shape for both channels.
+void AddPhoneChannelSpecs(std::vector<KeySpec>& specs, const char* section,
+                          PhoneChannelConfig Config::*channel, bool sms) {
+  auto str = [channel](std::string PhoneChannelConfig::*field) {
+    return [channel, field](Config& c, const Value& v) { (c.*channel).*field = v.s; };
+  };
+  auto secret = [channel](SecretString PhoneChannelConfig::*field) {
+    return [channel, field](Config& c, const Value& v) { (c.*channel).*field = SecretString(v.s); };
+  };
+  specs.push_back({section, "provider", Type::kString, "\"outbox\"",
+                   sms ? "outbox (dev: kept in the outbox), webhook, twilio or kannel"
+                       : "outbox (dev: kept in the outbox), webhook or twilio",
+                   0, 0, str(&PhoneChannelConfig::provider)});
+  specs.push_back({section, "from", Type::kString, "\"\"",
+                   sms ? "sender: an E.164 number or an alphanumeric sender id"
+                       : "the E.164 number calls come from",
+                   0, 0, str(&PhoneChannelConfig::from)});
+  specs.push_back({section, "timeout_seconds", Type::kInt, "10",
+                   "connect + request timeout of one call to the provider", 1, 120,
+                   [channel](Config& c, const Value& v) {
+                     (c.*channel).timeout_seconds = static_cast<int>(v.i);
+                   }});
+  specs.push_back({section, "hourly_budget", Type::kInt, sms ? "100" : "25",
+                   "codes sent per clock hour (per process); past it sends are refused and "
+                   "the operator alerted; 0: no budget",
+                   0, 10000000, [channel](Config& c, const Value& v) {
+                     (c.*channel).hourly_budget = static_cast<int>(v.i);
+                   }});
+  specs.push_back({section, "webhook_url", Type::kString, "\"\"",
+                   "provider = \"webhook\": the URL each message is POSTed to", 0, 0,
+                   str(&PhoneChannelConfig::webhook_url)});
+  specs.push_back({section, "webhook_format", Type::kString, "\"json\"",
+                   "json (application/json) or form (application/x-www-form-urlencoded)", 0, 0,
+                   str(&PhoneChannelConfig::webhook_format)});
+  specs.push_back({section, "webhook_body", Type::kString, "\"\"",
+                   "body template with {{to}} {{text}} {{code}} {{channel}} {{id}}; empty: "
+                   "{\"to\",\"text\"} (json) or to=&text= (form)",
+                   0, 0, str(&PhoneChannelConfig::webhook_body)});
+  specs.push_back({section, "webhook_auth_header", Type::kString, "\"Authorization\"",
+                   "name of the header carrying webhook_auth_value", 0, 0,
+                   str(&PhoneChannelConfig::webhook_auth_header)});
+  specs.push_back({section, "webhook_auth_value", Type::kSecret, "\"\"",
+                   "value of that header (\"Bearer ...\"); prefer webhook_auth_value_file; "
+                   "empty: no header",
+                   0, 0, secret(&PhoneChannelConfig::webhook_auth_value)});
+  specs.push_back({section, "twilio_base_url", Type::kString, "\"https://api.twilio.com\"",
+                   "the Twilio REST API's base URL", 0, 0,
+                   str(&PhoneChannelConfig::twilio_base_url)});
+  specs.push_back({section, "twilio_account_sid", Type::kString, "\"\"",
+                   "Twilio account SID (AC...)", 0, 0,
+                   str(&PhoneChannelConfig::twilio_account_sid)});
+  specs.push_back({section, "twilio_auth_token", Type::kSecret, "\"\"",
+                   "Twilio auth token; prefer twilio_auth_token_file", 0, 0,
+                   secret(&PhoneChannelConfig::twilio_auth_token)});
+  if (sms) {
+    specs.push_back({section, "twilio_messaging_service_sid", Type::kString, "\"\"",
+                     "Twilio messaging service (MG...) to send from instead of `from`", 0, 0,
+                     str(&PhoneChannelConfig::twilio_messaging_service_sid)});
+    specs.push_back({section, "kannel_url", Type::kString,
+                     "\"http://127.0.0.1:13013/cgi-bin/sendsms\"",
+                     "Kannel smsbox's sendsms URL", 0, 0, str(&PhoneChannelConfig::kannel_url)});
+    specs.push_back({section, "kannel_username", Type::kString, "\"\"",
+                     "Kannel sendsms-user username", 0, 0,
+                     str(&PhoneChannelConfig::kannel_username)});
+    specs.push_back({section, "kannel_password", Type::kSecret, "\"\"",
+                     "Kannel sendsms-user password; prefer kannel_password_file", 0, 0,
+                     secret(&PhoneChannelConfig::kannel_password)});
+    specs.push_back({section, "kannel_method", Type::kString, "\"post\"",
+                     "post (credentials and text in headers and body) or get (in the URL)", 0, 0,
+                     str(&PhoneChannelConfig::kannel_method)});
+  } else {
+    specs.push_back({section, "language", Type::kString, "\"\"",
+                     "language the code is read out in (\"en-GB\"); empty: the provider's default",
+                     0, 0, str(&PhoneChannelConfig::language)});
+  }
+}
+
+std::vector<KeySpec> WithPhoneChannels(std::vector<KeySpec> specs) {
+  AddPhoneChannelSpecs(specs, "sms", &Config::sms, true);
+  AddPhoneChannelSpecs(specs, "voice", &Config::voice, false);
+  return specs;
+}
+
 const std::vector<KeySpec>& Specs() {
-  static const std::vector<KeySpec> specs = {
+  static const std::vector<KeySpec> specs = WithPhoneChannels({
       {"server", "listen", Type::kString, "\"127.0.0.1:8080\"", "address and port to listen on",
        0, 0, [](Config& c, const Value& v) { c.server.listen = v.s; }},
       {"server", "public_url", Type::kString, "\"http://127.0.0.1:8080\"",
@@ -122,6 +207,9 @@ const std::vector<KeySpec>& Specs() {
       {"codes", "email_lifetime_minutes", Type::kInt, "10", "an emailed code is valid this long",
        1, 60,
        [](Config& c, const Value& v) { c.codes.email_lifetime_minutes = static_cast<int>(v.i); }},
+      {"codes", "phone_lifetime_minutes", Type::kInt, "5",
+       "a code sent by SMS or read out in a call is valid this long", 1, 10,
+       [](Config& c, const Value& v) { c.codes.phone_lifetime_minutes = static_cast<int>(v.i); }},
 
       {"password", "preset", Type::kString, "\"\"",
        "\"qmul\" or \"entra\": that organisation's rules as defaults for the keys not set", 0, 0,
@@ -187,10 +275,20 @@ const std::vector<KeySpec>& Specs() {
       {"limits", "password_check_per_ip", Type::kRate, "\"30/1m\"",
        "password checks (POST /api/v1/password/check) per client address", 0, 0,
        [](Config& c, const Value& v) { c.limits.password_check_per_ip = v.rate; }},
+      {"limits", "phone_send_per_number", Type::kRate, "\"10/1d\"",
+       "SMS and voice codes to one number (on top of code_send_per_destination)", 0, 0,
+       [](Config& c, const Value& v) { c.limits.phone_send_per_number = v.rate; }},
+      {"limits", "phone_send_per_country", Type::kRate, "\"20/1h\"",
+       "SMS and voice codes to one country calling code other than default_region's", 0, 0,
+       [](Config& c, const Value& v) { c.limits.phone_send_per_country = v.rate; }},
 
       {"phone", "default_region", Type::kString, "\"\"",
        "region for numbers typed without a country code (\"GB\", \"US\"); empty: +CC required", 0,
        0, [](Config& c, const Value& v) { c.phone.default_region = v.s; }},
+      {"phone", "allowed_country_codes", Type::kStringList, "[]",
+       "where SMS and voice codes may go: \"+44\" (a country calling code), \"GB\" (a region) "
+       "or \"*\"; empty: default_region only",
+       0, 0, [](Config& c, const Value& v) { c.phone.allowed_country_codes = v.list; }},
 
       {"network", "trusted", Type::kStringList, "[]",
        "CIDRs treated as \"inside\": no second factor at sign-in, familiar for lockout", 0, 0,
@@ -233,7 +331,7 @@ const std::vector<KeySpec>& Specs() {
        [](Config& c, const Value& v) { c.log.level = v.s; }},
       {"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
        [](Config& c, const Value& v) { c.log.format = v.s; }},
-  };
+  });
   return specs;
 }
 
@@ -367,6 +465,138 @@ std::string ReadSecretFile(const std::string& path, std::string& error) {
   return s;
 }
 
+bool IsHttpUrl(const std::string& url) {
+  return (url.rfind("http://", 0) == 0 && url.size() > 7) ||
+         (url.rfind("https://", 0) == 0 && url.size() > 8);
+}
+
+bool HasLineBreak(const std::string& s) {
+  return s.find('\r') != std::string::npos || s.find('\n') != std::string::npos;
+}
+
+// An RFC 9110 token (header names).
+bool IsToken(const std::string& s) {
+  if (s.empty()) return false;
+  for (const char ch : s) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (std::isalnum(u) == 0 && std::string_view("!#$%&'*+-.^_`|~").find(ch) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsRegionCode(const std::string& s) {
+  return s.size() == 2 && std::isupper(static_cast<unsigned char>(s[0])) != 0 &&
+         std::isupper(static_cast<unsigned char>(s[1])) != 0;
+}
+
+// "+44" or "44": one to three digits, not starting with 0.
+bool IsCallingCode(const std::string& s) {
+  const std::string d = !s.empty() && s[0] == '+' ? s.substr(1) : s;
+  if (d.empty() || d.size() > 3 || d[0] == '0') return false;
+  for (const char ch : d) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  return true;
+}
+
+void ValidatePhoneChannel(ConfigLoad& load, const std::string& section,
+                          const PhoneChannelConfig& c, bool sms) {
+  auto error = [&](const std::string& key, const std::string& msg) {
+    load.problems.push_back({section + "." + key, msg, true});
+  };
+  auto warn = [&](const std::string& key, const std::string& msg) {
+    load.problems.push_back({section + "." + key, msg, false});
+  };
+  const bool known = c.provider == "outbox" || c.provider == "webhook" || c.provider == "twilio" ||
+                     (sms && c.provider == "kannel");
+  if (!known) {
+    error("provider", sms ? "expected outbox, webhook, twilio or kannel"
+                          : "expected outbox, webhook or twilio");
+    return;
+  }
+  if (HasLineBreak(c.from)) error("from", "must be one line");
+  if (c.provider != "outbox" && c.hourly_budget == 0) {
+    warn("hourly_budget", "0: nothing caps what a flood of requests can cost");
+  }
+  if (c.provider == "webhook") {
+    if (!IsHttpUrl(c.webhook_url)) {
+      error("webhook_url", "expected an http:// or https:// URL (required with provider = \"webhook\")");
+    }
+    if (c.webhook_format != "json" && c.webhook_format != "form") {
+      error("webhook_format", "expected json or form");
+    }
+    for (std::size_t p = c.webhook_body.find("{{"); p != std::string::npos;
+         p = c.webhook_body.find("{{", p + 2)) {
+      const std::size_t e = c.webhook_body.find("}}", p + 2);
+      const std::string name =
+          e == std::string::npos ? std::string() : c.webhook_body.substr(p + 2, e - p - 2);
+      if (name != "to" && name != "text" && name != "code" && name != "channel" && name != "id") {
+        error("webhook_body", "unknown placeholder {{" + name +
+                                  "}}: use {{to}}, {{text}}, {{code}}, {{channel}} or {{id}}");
+        break;
+      }
+    }
+    if (c.webhook_format == "json" && !c.webhook_body.empty()) {
+      // Placeholders are replaced by JSON-escaped text, so the template must be
+      // valid JSON with each of them inside a string.
+      std::string probe;
+      for (std::size_t pos = 0;;) {
+        const std::size_t p = c.webhook_body.find("{{", pos);
+        const std::size_t e = p == std::string::npos ? p : c.webhook_body.find("}}", p + 2);
+        if (e == std::string::npos) {
+          probe.append(c.webhook_body, pos, std::string::npos);
+          break;
+        }
+        probe.append(c.webhook_body, pos, p - pos).append("x");
+        pos = e + 2;
+      }
+      if (!nlohmann::json::accept(probe)) {
+        error("webhook_body", "not valid JSON (placeholders go inside strings: \"{{text}}\")");
+      }
+    }
+    if (!c.webhook_auth_value.empty() && !IsToken(c.webhook_auth_header)) {
+      error("webhook_auth_header", "expected a header name, like Authorization or X-Api-Key");
+    }
+    if (HasLineBreak(std::string(c.webhook_auth_value.view()))) {
+      error("webhook_auth_value", "must be one line");
+    }
+  }
+  if (c.provider == "twilio") {
+    if (!IsHttpUrl(c.twilio_base_url)) error("twilio_base_url", "expected an http:// or https:// URL");
+    if (c.twilio_account_sid.size() < 3 || c.twilio_account_sid.rfind("AC", 0) != 0 ||
+        c.twilio_account_sid.find_first_of("/?#% ") != std::string::npos) {
+      error("twilio_account_sid", "expected the account SID (AC followed by 32 hex digits)");
+    }
+    if (c.twilio_auth_token.empty()) {
+      error("twilio_auth_token", "required with provider = \"twilio\" (twilio_auth_token_file)");
+    }
+    if (sms && !c.twilio_messaging_service_sid.empty() && !c.from.empty()) {
+      error("twilio_messaging_service_sid", "set either from or twilio_messaging_service_sid, not both");
+    } else if (c.from.empty() && (!sms || c.twilio_messaging_service_sid.empty())) {
+      error("from", sms ? "required with provider = \"twilio\" (or twilio_messaging_service_sid)"
+                        : "required with provider = \"twilio\": the number calls come from");
+    }
+  }
+  if (c.provider == "kannel") {
+    if (!IsHttpUrl(c.kannel_url)) error("kannel_url", "expected an http:// or https:// URL");
+    if (c.kannel_username.empty()) error("kannel_username", "required with provider = \"kannel\"");
+    if (c.kannel_password.empty()) {
+      error("kannel_password", "required with provider = \"kannel\" (kannel_password_file)");
+    }
+    if (HasLineBreak(c.kannel_username) || HasLineBreak(std::string(c.kannel_password.view()))) {
+      error("kannel_password", "the user name and password must be one line each");
+    }
+    if (c.kannel_method != "post" && c.kannel_method != "get") {
+      error("kannel_method", "expected post or get");
+    }
+  }
+  if (HasLineBreak(c.language) || c.language.find_first_of("<>\"&'") != std::string::npos) {
+    error("language", "expected a language tag like \"en-GB\"");
+  }
+}
+
 void Validate(ConfigLoad& load) {
   Config& c = load.config;
   auto error = [&](const std::string& key, const std::string& msg) {
@@ -444,6 +674,22 @@ void Validate(ConfigLoad& load) {
   }
   if (c.lockout.max_duration_seconds < c.lockout.duration_seconds) {
     error("lockout.max_duration_seconds", "must not be less than lockout.duration_seconds");
+  }
+  if (!c.phone.default_region.empty() && !IsRegionCode(c.phone.default_region)) {
+    error("phone.default_region", "expected a two-letter region code in capitals, like \"GB\"");
+  }
+  for (const auto& a : c.phone.allowed_country_codes) {
+    if (a != "*" && !IsCallingCode(a) && !IsRegionCode(a)) {
+      error("phone.allowed_country_codes",
+            "\"" + a + "\": expected a country calling code (\"+44\"), a region (\"GB\") or \"*\"");
+    }
+  }
+  ValidatePhoneChannel(load, "sms", c.sms, true);
+  ValidatePhoneChannel(load, "voice", c.voice, false);
+  if ((c.sms.provider != "outbox" || c.voice.provider != "outbox") &&
+      c.phone.allowed_country_codes.empty() && c.phone.default_region.empty()) {
+    warn("phone.allowed_country_codes",
+         "empty, and no phone.default_region: no number can be sent a code by SMS or voice");
   }
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {

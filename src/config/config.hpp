@@ -19,6 +19,29 @@
 
 namespace latchkey {
 
+// [sms] and [voice]: which provider delivers codes over that channel, and how.
+// Keys that do not apply to a channel (kannel_* for voice) keep their defaults.
+struct PhoneChannelConfig {
+  std::string provider = "outbox";  // outbox | webhook | twilio | kannel (sms only)
+  std::string from;                 // sender number or id
+  int timeout_seconds = 10;
+  int hourly_budget = 100;          // sends per clock hour in this process; 0: no budget
+  std::string webhook_url;
+  std::string webhook_format = "json";  // json | form
+  std::string webhook_body;             // template; empty: {"to","text"} (or to=&text=)
+  std::string webhook_auth_header = "Authorization";
+  SecretString webhook_auth_value;      // empty: no auth header
+  std::string twilio_base_url = "https://api.twilio.com";
+  std::string twilio_account_sid;
+  SecretString twilio_auth_token;
+  std::string twilio_messaging_service_sid;  // sms: instead of `from`
+  std::string kannel_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
+  std::string kannel_username;
+  SecretString kannel_password;
+  std::string kannel_method = "post";  // post (X-Kannel headers) | get (query string)
+  std::string language;                // voice: the spoken language ("en-GB"); "": provider's
+};
+
 struct Config {
   struct Server {
     std::string listen = "127.0.0.1:8080";
@@ -63,6 +86,7 @@ struct Config {
   struct Codes {
     int length = 6;
     int email_lifetime_minutes = 10;
+    int phone_lifetime_minutes = 5;
   } codes;
   struct Password {
     std::string preset;  // "", "qmul" or "entra": defaults for the keys not set
@@ -90,9 +114,14 @@ struct Config {
     RateSpec code_send_per_destination{5, std::chrono::minutes(15)};
     RateSpec password_check_per_ip{30, std::chrono::minutes(1)};
     RateSpec signin_per_ip{20, std::chrono::minutes(1)};
+    RateSpec phone_send_per_number{10, std::chrono::hours(24)};
+    RateSpec phone_send_per_country{20, std::chrono::hours(1)};
   } limits;
   struct Phone {
     std::string default_region;
+    // Where SMS and voice codes may go: "+44" (a country calling code), "GB" (a
+    // region), "*" (anywhere). Empty: default_region only.
+    std::vector<std::string> allowed_country_codes;
   } phone;
   struct Network {
     std::vector<std::string> trusted;  // CIDRs treated as "inside"
@@ -115,6 +144,12 @@ struct Config {
     std::vector<std::string> email_forbidden_domains;
     int max_emails = 5;
   } registration;
+  PhoneChannelConfig sms;
+  PhoneChannelConfig voice = [] {
+    PhoneChannelConfig v;
+    v.hourly_budget = 25;
+    return v;
+  }();
   struct Log {
     std::string level = "info";
     std::string format = "text";

@@ -170,6 +170,88 @@ TEST(ConfigTest, CrossFieldRules) {
   EXPECT_FALSE(Find(weak, "password.min_length")->error);
 }
 
+TEST(SmsConfigTest, DefaultsKeepCodesInTheOutbox) {
+  const ConfigLoad load = LoadConfig("", {});
+  ASSERT_TRUE(load.ok());
+  const Config& c = load.config;
+  EXPECT_EQ(c.sms.provider, "outbox");
+  EXPECT_EQ(c.voice.provider, "outbox");
+  EXPECT_EQ(c.sms.hourly_budget, 100);
+  EXPECT_EQ(c.voice.hourly_budget, 25);
+  EXPECT_EQ(c.codes.phone_lifetime_minutes, 5);
+  EXPECT_TRUE(c.phone.allowed_country_codes.empty());
+  EXPECT_EQ(c.limits.phone_send_per_number.count, 10);
+  EXPECT_EQ(c.limits.phone_send_per_country.period.count(), 3600);
+  EXPECT_EQ(Find(load, "phone.allowed_country_codes"), nullptr);  // no warning with the outbox
+}
+
+TEST(SmsConfigTest, EachProviderNeedsItsKeysAndErrorsNameThem) {
+  TempDir dir;
+  const std::string token = Write(dir, "token", "tw-token\n");
+  const ConfigLoad twilio = LoadConfig(
+      Write(dir, "t.toml", "[phone]\ndefault_region = \"GB\"\n[sms]\nprovider = \"twilio\"\n"
+                           "twilio_account_sid = \"AC0123\"\ntwilio_auth_token_file = \"" + token +
+                               "\"\nfrom = \"+15005550006\"\n"),
+      {});
+  ASSERT_TRUE(twilio.ok()) << twilio.problems[0].key << ": " << twilio.problems[0].message;
+  EXPECT_EQ(twilio.config.sms.twilio_auth_token.view(), "tw-token");
+
+  const ConfigLoad both = LoadConfig("", {{"LATCHKEY_SMS_PROVIDER", "twilio"},
+                                          {"LATCHKEY_SMS_TWILIO_ACCOUNT_SID", "AC1"},
+                                          {"LATCHKEY_SMS_TWILIO_AUTH_TOKEN", "x"},
+                                          {"LATCHKEY_SMS_FROM", "+15005550006"},
+                                          {"LATCHKEY_SMS_TWILIO_MESSAGING_SERVICE_SID", "MG1"}});
+  EXPECT_NE(Find(both, "sms.twilio_messaging_service_sid"), nullptr);
+  const ConfigLoad voice = LoadConfig("", {{"LATCHKEY_VOICE_PROVIDER", "twilio"}});
+  EXPECT_NE(Find(voice, "voice.twilio_account_sid"), nullptr);
+  EXPECT_NE(Find(voice, "voice.twilio_auth_token"), nullptr);
+  EXPECT_NE(Find(voice, "voice.from"), nullptr);
+  EXPECT_NE(Find(LoadConfig("", {{"LATCHKEY_VOICE_PROVIDER", "kannel"}}), "voice.provider"), nullptr);
+  const ConfigLoad kannel = LoadConfig("", {{"LATCHKEY_SMS_PROVIDER", "kannel"}, {"LATCHKEY_SMS_KANNEL_METHOD", "put"}});
+  EXPECT_NE(Find(kannel, "sms.kannel_username"), nullptr);
+  EXPECT_NE(Find(kannel, "sms.kannel_password"), nullptr);
+  EXPECT_NE(Find(kannel, "sms.kannel_method"), nullptr);
+  // A provider but no country to send to, and no budget: warnings, not errors.
+  const ConfigLoad warn = LoadConfig("", {{"LATCHKEY_SMS_PROVIDER", "webhook"},
+                                          {"LATCHKEY_SMS_WEBHOOK_URL", "https://sms.example.org/x"},
+                                          {"LATCHKEY_SMS_HOURLY_BUDGET", "0"}});
+  EXPECT_TRUE(warn.ok());
+  ASSERT_NE(Find(warn, "phone.allowed_country_codes"), nullptr);
+  EXPECT_FALSE(Find(warn, "phone.allowed_country_codes")->error);
+  ASSERT_NE(Find(warn, "sms.hourly_budget"), nullptr);
+  EXPECT_FALSE(Find(warn, "sms.hourly_budget")->error);
+}
+
+TEST(SmsConfigTest, WebhookTemplatesAndCountryListsAreChecked) {
+  auto webhook = [](const std::string& body, const std::string& format = "json") {
+    return LoadConfig("", {{"LATCHKEY_SMS_PROVIDER", "webhook"},
+                           {"LATCHKEY_SMS_WEBHOOK_URL", "http://127.0.0.1:9/x"},
+                           {"LATCHKEY_SMS_WEBHOOK_FORMAT", format},
+                           {"LATCHKEY_SMS_WEBHOOK_BODY", body},
+                           {"LATCHKEY_PHONE_DEFAULT_REGION", "GB"}});
+  };
+  EXPECT_TRUE(webhook(R"({"msisdn":"{{to}}","message":"{{text}}","otp":"{{code}}"})").ok());
+  EXPECT_NE(Find(webhook(R"({"to":{{to}}})"), "sms.webhook_body"), nullptr);   // not inside a string
+  EXPECT_NE(Find(webhook(R"({"to":"{{number}}"})"), "sms.webhook_body"), nullptr);  // unknown placeholder
+  EXPECT_TRUE(webhook("to={{to}}&msg={{text}}", "form").ok());
+  EXPECT_NE(Find(webhook("", "xml"), "sms.webhook_format"), nullptr);
+  EXPECT_NE(Find(LoadConfig("", {{"LATCHKEY_SMS_PROVIDER", "webhook"}}), "sms.webhook_url"), nullptr);
+
+  const ConfigLoad codes = LoadConfig("", {{"LATCHKEY_PHONE_ALLOWED_COUNTRY_CODES", "+44, 33, US, *"}});
+  EXPECT_TRUE(codes.ok());
+  EXPECT_EQ(codes.config.phone.allowed_country_codes,
+            (std::vector<std::string>{"+44", "33", "US", "*"}));
+  EXPECT_NE(Find(LoadConfig("", {{"LATCHKEY_PHONE_ALLOWED_COUNTRY_CODES", "+0044"}}),
+                 "phone.allowed_country_codes"),
+            nullptr);
+  EXPECT_NE(Find(LoadConfig("", {{"LATCHKEY_PHONE_ALLOWED_COUNTRY_CODES", "uk"}}), "phone.allowed_country_codes"),
+            nullptr);
+  EXPECT_NE(Find(LoadConfig("", {{"LATCHKEY_PHONE_DEFAULT_REGION", "gb"}}), "phone.default_region"), nullptr);
+  EXPECT_NE(Find(LoadConfig("", {{"LATCHKEY_CODES_PHONE_LIFETIME_MINUTES", "11"}}),
+                 "LATCHKEY_CODES_PHONE_LIFETIME_MINUTES"),
+            nullptr);
+}
+
 TEST(ConfigTest, RateSpecs) {
   EXPECT_EQ(ParseRateSpec("5/10m")->period.count(), 600);
   EXPECT_EQ(ParseRateSpec("5/m")->period.count(), 60);

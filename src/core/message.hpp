@@ -31,6 +31,10 @@ struct OutboundMessage {
   std::string to_hint;          // masked form, for listings
   std::string subject;          // email only
   SecretString body;            // may hold a code: encrypted at rest, wiped after sending
+  // SMS and voice code messages: the code alone, besides the text that carries it
+  // (a call reads it digit by digit; a webhook may pass it as a field). Sealed and
+  // wiped together with the body.
+  SecretString code;
   std::optional<AccountId> account_id;
   std::optional<TimePoint> expires_at;  // after this, delivering is pointless
 };
@@ -43,6 +47,7 @@ struct OutboxEntry {
   std::string to_hint;
   std::string subject;
   SecretString body;  // empty once sent (unless kept as the dev sink)
+  SecretString code;  // see OutboundMessage::code; empty with the body
   OutboxStatus status = OutboxStatus::kQueued;
   int attempts = 0;
   TimePoint next_attempt_at{};

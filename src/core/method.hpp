@@ -58,7 +58,7 @@ struct Answer {
   Answer(SecretString c, std::string j = {})  // NOLINT(google-explicit-constructor)
       : code(std::move(c)), json(std::move(j)) {}
   SecretString code;
-  std::string json;  // a JSON value as text; empty when the method takes a code
+  std::string json = {};  // a JSON value as text; empty when the method takes a code
 };
 
 struct GateContext {

@@ -81,6 +81,42 @@ TEST(TemplatesTest, OverridesAreCheckedForUnknownPlaceholders) {
   EXPECT_FALSE(MessageTemplates::Load(dir.path().string()).ok());
 }
 
+TEST(SmsTemplatesTest, TextsAreShortAndScriptsReadTheCodeTwice) {
+  MessageTemplates t = MessageTemplates::Load("").value();
+  const TemplateVars vars = {{"organisation", "King's College London IT"}, {"code", "04291788"},
+                             {"minutes", "10"}, {"helpdesk", ""}};
+  for (const char* id : {"sms_reset_code", "sms_registration_code", "sms_signin_code"}) {
+    Result<RenderedMessage> r = t.Render(id, vars);
+    ASSERT_TRUE(r.ok()) << id;
+    EXPECT_TRUE(r->subject.empty()) << id;
+    EXPECT_LE(r->body.size(), 160u) << id << ": " << r->body;  // one GSM 7-bit part
+    EXPECT_NE(r->body.find("04291788"), std::string::npos) << id;
+    EXPECT_FALSE(MessageTemplates::HasSubject(id));
+  }
+  for (const char* id : {"voice_reset_code", "voice_registration_code", "voice_signin_code"}) {
+    Result<RenderedMessage> r = t.Render(id, {{"organisation", "UMKC"}, {"code", "4, 2"}});
+    ASSERT_TRUE(r.ok()) << id;
+    const auto first = r->body.find("4, 2");
+    ASSERT_NE(first, std::string::npos) << id;
+    EXPECT_NE(r->body.find("4, 2", first + 1), std::string::npos) << id;
+    EXPECT_NE(r->body.find("\n\n"), std::string::npos) << id;  // a pause
+  }
+  EXPECT_TRUE(MessageTemplates::HasSubject("reset_code"));
+}
+
+TEST(SmsTemplatesTest, OverridesOfTextsHaveNoSubjectLine) {
+  TempDir dir;
+  std::ofstream(dir.File("sms_reset_code.txt")) << "{{code}} is your {{organisation}} code\n";
+  MessageTemplates t = MessageTemplates::Load(dir.path().string()).value();
+  Result<RenderedMessage> r = t.Render("sms_reset_code", {{"organisation", "KCL"}, {"code", "123456"}});
+  EXPECT_EQ(r->body, "123456 is your KCL code");  // the trailing newline is not sent
+  EXPECT_TRUE(r->subject.empty());
+  std::ofstream(dir.File("sms_reset_code.txt")) << "{{code}} {{helpdesk_line}}";
+  EXPECT_FALSE(MessageTemplates::Load(dir.path().string()).ok());  // not offered in a text
+  std::ofstream(dir.File("sms_reset_code.txt")) << "";
+  EXPECT_FALSE(MessageTemplates::Load(dir.path().string()).ok());
+}
+
 // A sender that fails a set number of times, then accepts (our interface, faked).
 class FlakySender final : public Sender {
  public:

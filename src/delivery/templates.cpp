@@ -73,6 +73,40 @@ const Builtin kBuiltins[] = {
      "\n"
      "If this was not you, reset your password and contact the helpdesk straight away.\n"
      "{{helpdesk_line}}"},
+    // Text messages: one short paragraph (160 GSM characters with a name of up to
+    // about 25), the code near the start so that it shows in a notification.
+    {"sms_reset_code", "",
+     "{{organisation}}: your verification code is {{code}}. It is valid for {{minutes}} "
+     "minutes. Never share it. Not you? Ignore this message."},
+    {"sms_registration_code", "",
+     "{{organisation}}: your code to add this number to your security info is {{code}}. "
+     "Valid for {{minutes}} minutes."},
+    {"sms_signin_code", "",
+     "{{organisation}}: your sign-in code is {{code}}. Valid for {{minutes}} minutes. Not "
+     "signing in? Change your password."},
+    // Calls: a script, one sentence a line, an empty line a pause. {{code}} is read
+    // digit by digit ("4, 9, 2, ...").
+    {"voice_reset_code", "",
+     "Hello. This is {{organisation}}, with your verification code.\n"
+     "Your code is: {{code}}.\n"
+     "\n"
+     "Once again, your code is: {{code}}.\n"
+     "\n"
+     "Never share this code. If you did not ask for it, hang up. Goodbye.\n"},
+    {"voice_registration_code", "",
+     "Hello. This is {{organisation}}, confirming your phone number.\n"
+     "Your code is: {{code}}.\n"
+     "\n"
+     "Once again, your code is: {{code}}.\n"
+     "\n"
+     "If you did not ask for it, hang up. Goodbye.\n"},
+    {"voice_signin_code", "",
+     "Hello. This is {{organisation}}, with your sign-in code.\n"
+     "Your code is: {{code}}.\n"
+     "\n"
+     "Once again, your code is: {{code}}.\n"
+     "\n"
+     "If you are not signing in, someone knows your password: change it. Goodbye.\n"},
     {"password_changed", "{{organisation}}: your password was changed",
      "Hello {{display_name}},\n"
      "\n"
@@ -116,11 +150,21 @@ std::string Substitute(const std::string& text, const TemplateVars& vars) {
 
 }  // namespace
 
+bool MessageTemplates::HasSubject(const std::string& id) {
+  return id.rfind("sms_", 0) != 0 && id.rfind("voice_", 0) != 0;
+}
+
 const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalogue() {
   static const std::map<std::string, std::vector<std::string>> c = {
       {"reset_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
       {"registration_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
       {"signin_code", {"organisation", "code", "minutes", "helpdesk_line", "helpdesk"}},
+      {"sms_reset_code", {"organisation", "code", "minutes", "helpdesk"}},
+      {"sms_registration_code", {"organisation", "code", "minutes", "helpdesk"}},
+      {"sms_signin_code", {"organisation", "code", "minutes", "helpdesk"}},
+      {"voice_reset_code", {"organisation", "code", "minutes", "helpdesk"}},
+      {"voice_registration_code", {"organisation", "code", "minutes", "helpdesk"}},
+      {"voice_signin_code", {"organisation", "code", "minutes", "helpdesk"}},
       {"password_changed",
        {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
         "helpdesk"}},
@@ -149,17 +193,32 @@ Result<MessageTemplates> MessageTemplates::Load(const std::string& templates_dir
     const auto path = std::filesystem::path(templates_dir) / (id + ".txt");
     if (!std::filesystem::exists(path, ec)) continue;
     std::ifstream in(path);
-    std::string first;
-    if (!in || !std::getline(in, first) || first.rfind("Subject:", 0) != 0) {
-      return Status::InvalidArgument("invalid_template",
-                                     path.string() + ": the first line must be \"Subject: ...\"");
+    RenderedMessage m;
+    if (!HasSubject(id)) {
+      // A text message or a call script: the whole file is the text.
+      std::stringstream all;
+      if (in) all << in.rdbuf();
+      m.body = all.str();
+      while (!m.body.empty() && (m.body.back() == '\n' || m.body.back() == '\r') &&
+             id.rfind("sms_", 0) == 0) {
+        m.body.pop_back();
+      }
+      if (!in || m.body.empty()) {
+        return Status::InvalidArgument("invalid_template", path.string() + ": empty or unreadable");
+      }
+    } else {
+      std::string first;
+      if (!in || !std::getline(in, first) || first.rfind("Subject:", 0) != 0) {
+        return Status::InvalidArgument("invalid_template",
+                                       path.string() + ": the first line must be \"Subject: ...\"");
+      }
+      std::stringstream rest;
+      rest << in.rdbuf();
+      std::string subject = first.substr(8);
+      while (!subject.empty() && (subject.front() == ' ')) subject.erase(0, 1);
+      while (!subject.empty() && (subject.back() == '\r' || subject.back() == ' ')) subject.pop_back();
+      m = RenderedMessage{subject, rest.str()};
     }
-    std::stringstream rest;
-    rest << in.rdbuf();
-    std::string subject = first.substr(8);
-    while (!subject.empty() && (subject.front() == ' ')) subject.erase(0, 1);
-    while (!subject.empty() && (subject.back() == '\r' || subject.back() == ' ')) subject.pop_back();
-    RenderedMessage m{subject, rest.str()};
     for (const auto& name : Placeholders(m.subject + m.body)) {
       bool known = false;
       for (const auto& o : offered) known = known || o == name;

@@ -1,7 +1,8 @@
 // Message templates: the text of every message the service sends, with the
 // organisation's name. Built-in English texts; an operator may override any of
 // them with a file <id>.txt in [mail] templates_dir, whose first line is
-// "Subject: ..." and the rest the body. Placeholders are {{name}}.
+// "Subject: ..." and the rest the body. Text messages (sms_*) and call scripts
+// (voice_*) have no subject: the whole file is the text. Placeholders are {{name}}.
 #pragma once
 
 #include <map>
@@ -30,6 +31,8 @@ class MessageTemplates {
 
   // Every template id with the placeholders it offers (for docs and validation).
   static const std::map<std::string, std::vector<std::string>>& Catalogue();
+  // False for text messages and call scripts (sms_*, voice_*).
+  static bool HasSubject(const std::string& id);
 
  private:
   std::map<std::string, RenderedMessage> templates_;  // unrendered

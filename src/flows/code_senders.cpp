@@ -1,18 +1,47 @@
 #include "flows/code_senders.hpp"
 
 #include "crypto/keys.hpp"
+#include "delivery/phone_guard.hpp"
 #include "delivery/templates.hpp"
 
 namespace latchkey {
 namespace {
 
-const char* TemplateFor(CodePurpose purpose) {
+std::string TemplateFor(CodePurpose purpose, Channel channel) {
+  std::string id;
   switch (purpose) {
-    case CodePurpose::kReset: return "reset_code";
-    case CodePurpose::kRegistration: return "registration_code";
-    case CodePurpose::kSignIn: return "signin_code";
+    case CodePurpose::kReset: id = "reset_code"; break;
+    case CodePurpose::kRegistration: id = "registration_code"; break;
+    case CodePurpose::kSignIn: id = "signin_code"; break;
   }
-  return "reset_code";
+  switch (channel) {
+    case Channel::kEmail: return id;
+    case Channel::kSms: return "sms_" + id;
+    case Channel::kVoice: return "voice_" + id;
+  }
+  return id;
+}
+
+// "492817" -> "4, 9, 2, 8, 1, 7": text-to-speech reads digits one by one, with a
+// short pause after each, instead of "four hundred and ninety-two thousand...".
+std::string SpokenDigits(std::string_view code) {
+  std::string out;
+  for (const char c : code) {
+    if (!out.empty()) out += ", ";
+    out.push_back(c);
+  }
+  return out;
+}
+
+AuditEvent BudgetAlertEvent(const PhoneBudgetAlert& alert, TimePoint now) {
+  AuditEvent e;
+  e.at = now;
+  e.event = "phone.budget_exceeded";
+  e.outcome = "refused";
+  e.reason = std::string(ToString(alert.channel)) + "_hourly_budget:" + std::to_string(alert.budget);
+  e.method = std::string(ToString(alert.channel));
+  e.actor = "system";
+  return e;
 }
 
 std::string DestinationKey(const KeyRing& keys, std::string_view to) {
@@ -39,11 +68,22 @@ Status OutboxCodeSender::SendCode(CodePurpose purpose, Channel channel, std::str
                                   Millis lifetime) {
   LK_RETURN_IF_ERROR(limiter_.Take("code_send_destination", DestinationKey(keys_, to),
                                    settings_.send_per_destination));
+  const bool phone = channel == Channel::kSms || channel == Channel::kVoice;
+  if (phone && settings_.phone_guard == nullptr) {
+    // Fail closed: a code to a phone that skipped the toll-fraud checks is a wiring bug.
+    return Status::Internal("SMS and voice codes need CodeMessageSettings::phone_guard");
+  }
+  if (phone) {
+    std::optional<PhoneBudgetAlert> alert;
+    Status admitted = settings_.phone_guard->Admit(channel, to, &alert);
+    if (alert) events.push_back(BudgetAlertEvent(*alert, clock_.Now()));
+    LK_RETURN_IF_ERROR(admitted);
+  }
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(lifetime).count();
-  const std::string id = TemplateFor(purpose);
+  const std::string id = TemplateFor(purpose, channel);
   Result<RenderedMessage> r = templates_.Render(
       id, {{"organisation", settings_.organisation},
-           {"code", std::string(code.view())},
+           {"code", channel == Channel::kVoice ? SpokenDigits(code.view()) : std::string(code.view())},
            {"minutes", std::to_string(minutes)},
            {"helpdesk", settings_.helpdesk},
            {"helpdesk_line", HelpdeskLine(settings_.helpdesk)}});
@@ -55,6 +95,7 @@ Status OutboxCodeSender::SendCode(CodePurpose purpose, Channel channel, std::str
   m.to_hint = std::string(to_hint);
   m.subject = r->subject;
   m.body = SecretString(std::move(r->body));
+  if (phone) m.code = code;
   m.account_id = account_;
   m.expires_at = clock_.Now() + lifetime;
   messages.push_back(std::move(m));

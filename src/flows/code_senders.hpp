@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit.hpp"
 #include "core/method.hpp"
 #include "core/rate_limiter.hpp"
 
@@ -15,18 +16,26 @@ namespace latchkey {
 class KeyRing;
 class MessageTemplates;
 
+class PhoneGuard;
+
 struct CodeMessageSettings {
   RateSpec send_per_destination{5, std::chrono::minutes(15)};
   std::string organisation = "Latchkey";
   std::string helpdesk;
+  // The toll-fraud checks of SMS and voice codes. Required for those channels: without
+  // it they are refused (kInternal), never sent unchecked.
+  PhoneGuard* phone_guard = nullptr;
 };
 
 // The "Need help? ..." line of the templates, or "".
 std::string HelpdeskLine(const std::string& helpdesk);
 
-// Prepares each code as an outbox message (template by purpose); the caller
-// queues `messages` in the transaction that records the challenge, so both commit
-// or neither does.
+// Prepares each code as an outbox message (template by purpose and channel: an
+// email, a text, or a call script reading the code digit by digit); the caller
+// queues `messages` and appends `events` (operator alerts, such as an SMS budget
+// crossed) in the transaction that records the challenge, so all commit or none.
+// SMS and voice codes pass the PhoneGuard first; its refusal is the uniform
+// "cannot_send_code".
 class OutboxCodeSender final : public CodeSender {
  public:
   OutboxCodeSender(RateLimiter& limiter, const KeyRing& keys, const MessageTemplates& templates,
@@ -36,6 +45,7 @@ class OutboxCodeSender final : public CodeSender {
                   std::string_view to_hint, const SecretString& code, Millis lifetime) override;
 
   std::vector<OutboundMessage> messages;
+  std::vector<AuditEvent> events;
 
  private:
   RateLimiter& limiter_;

@@ -75,6 +75,13 @@ void FlowService::Notify() {
   if (d_.on_enqueue) d_.on_enqueue();
 }
 
+OutboxStatus FlowService::InitialStatus(Channel channel) const {
+  const bool dev = channel == Channel::kSms     ? settings_.sms_dev_outbox
+                   : channel == Channel::kVoice ? settings_.voice_dev_outbox
+                                                : settings_.dev_outbox;
+  return dev ? OutboxStatus::kDev : OutboxStatus::kQueued;
+}
+
 void FlowService::Audit(Tx& tx, const Flow& flow, std::string_view event, std::string_view outcome,
                         std::string_view reason, std::string_view method, std::string_view ip,
                         const std::string& subject) {
@@ -275,7 +282,7 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
     }
   }
   const CodeMessageSettings messages{settings_.send_per_destination, settings_.organisation,
-                                     settings_.helpdesk};
+                                     settings_.helpdesk, d_.phone_guard};
   OutboxCodeSender real(d_.limiter, d_.keys, d_.templates, d_.clock, messages, f.account_id);
   PhantomCodeSender phantom(d_.limiter, d_.keys, messages, f.subject_key);
   CodeSender& sender = f.phantom() ? static_cast<CodeSender&>(phantom) : real;
@@ -292,6 +299,11 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
     f.updated_at = now;
   }
   st = d_.store.Write([&](Tx& tx) -> Status {
+    for (const AuditEvent& alert : real.events) {
+      if (Status a = tx.audit().Append(alert); !a.ok()) {
+        log::Error("audit.append_failed", {{"event", alert.event}, {"error", a.ToString()}});
+      }
+    }
     if (!begun.ok()) {
       Audit(tx, f, "flow.challenge", begun.code() == Errc::kRateLimited ? "rate_limited" : "failed",
             begun.reason(), method, ip, l.subject());
@@ -299,8 +311,7 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
     }
     LK_RETURN_IF_ERROR(tx.flows().Update(f));
     for (const OutboundMessage& msg : real.messages) {
-      Result<std::int64_t> id = tx.outbox().Enqueue(
-          msg, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+      Result<std::int64_t> id = tx.outbox().Enqueue(msg, InitialStatus(msg.channel), now);
       if (!id.ok()) return id.status();
     }
     Audit(tx, f, "flow.challenge", "ok", f.phantom() ? "phantom" : "", method, ip, l.subject());

@@ -32,6 +32,7 @@ class MessageTemplates;
 class MethodRegistry;
 class PasswordHistory;
 class PasswordPolicy;
+class PhoneGuard;
 class Store;
 class Tx;
 
@@ -44,7 +45,9 @@ struct FlowSettings {
   RateSpec start_per_account{10, std::chrono::minutes(15)};
   RateSpec verify_per_ip{60, std::chrono::minutes(1)};
   RateSpec send_per_destination{5, std::chrono::minutes(15)};
-  bool dev_outbox = true;  // messages stay in the outbox (no SMTP relay configured)
+  bool dev_outbox = true;  // emails stay in the outbox (no SMTP relay configured)
+  bool sms_dev_outbox = true;    // texts stay in the outbox ([sms] provider = "outbox")
+  bool voice_dev_outbox = true;  // calls stay in the outbox ([voice] provider = "outbox")
   std::string organisation = "Latchkey";
   std::string helpdesk;
 };
@@ -61,6 +64,7 @@ struct FlowDeps {
   const PasswordPolicy& policy;
   const PasswordHistory& history;
   std::function<void()> on_enqueue;  // wakes the delivery worker; may be empty
+  PhoneGuard* phone_guard = nullptr;  // toll-fraud checks; without it no SMS or voice code goes
 };
 
 // What a caller learns about a flow.
@@ -110,6 +114,7 @@ class FlowService {
              std::string_view reason, std::string_view method, std::string_view ip,
              const std::string& subject);
   void Notify();
+  OutboxStatus InitialStatus(Channel channel) const;
 
   FlowDeps d_;
   FlowSettings settings_;

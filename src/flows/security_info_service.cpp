@@ -49,6 +49,13 @@ std::string MethodPhraseFor(MethodKind k) {
 SecurityInfoService::SecurityInfoService(SecurityInfoDeps deps, RegistrationSettings settings)
     : d_(std::move(deps)), settings_(std::move(settings)) {}
 
+OutboxStatus SecurityInfoService::InitialStatus(Channel channel) const {
+  const bool dev = channel == Channel::kSms     ? settings_.sms_dev_outbox
+                   : channel == Channel::kVoice ? settings_.voice_dev_outbox
+                                                : settings_.dev_outbox;
+  return dev ? OutboxStatus::kDev : OutboxStatus::kQueued;
+}
+
 Status SecurityInfoService::RequireActive(const SessionView& s) const {
   if (s.session.state != SessionState::kActive) {
     return Status::Error(Errc::kUnauthenticated, "second_factor_required",
@@ -104,8 +111,7 @@ void SecurityInfoService::Notify(Tx& tx, const Account& account,
     m.subject = r->subject;
     m.body = SecretString(std::move(r->body));
     m.account_id = account.id;
-    Result<std::int64_t> id =
-        tx.outbox().Enqueue(m, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+    Result<std::int64_t> id = tx.outbox().Enqueue(m, InitialStatus(Channel::kEmail), now);
     if (!id.ok()) log::Error("notify.enqueue_failed", {{"error", id.status().ToString()}});
   }
 }
@@ -167,6 +173,7 @@ Result<EnrollView> SecurityInfoService::AddMethod(const SessionView& s, MethodKi
   const std::string method(ToString(kind));
   if (!begun.ok()) {
     (void)d_.store.Write([&](Tx& tx) {
+      for (const AuditEvent& alert : sender.events) (void)tx.audit().Append(alert);
       Audit(tx, s.account, "method.add", "rejected", begun.status().reason(), method, ip);
       return Status::Ok();
     });
@@ -185,10 +192,10 @@ Result<EnrollView> SecurityInfoService::AddMethod(const SessionView& s, MethodKi
     for (const auto& id : stale) LK_RETURN_IF_ERROR(tx.enrollments().Delete(id));
     LK_RETURN_IF_ERROR(tx.enrollments().Insert(e));
     for (const OutboundMessage& m : sender.messages) {
-      Result<std::int64_t> id =
-          tx.outbox().Enqueue(m, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+      Result<std::int64_t> id = tx.outbox().Enqueue(m, InitialStatus(m.channel), now);
       if (!id.ok()) return id.status();
     }
+    for (const AuditEvent& alert : sender.events) LK_RETURN_IF_ERROR(tx.audit().Append(alert));
     Audit(tx, s.account, "method.add", e.state == EnrollmentState::kActive ? "ok" : "pending", "",
           method, ip);
     if (e.state == EnrollmentState::kActive) {

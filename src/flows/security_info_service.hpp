@@ -32,7 +32,9 @@ struct RegistrationSettings {
   bool require_at_signin = false;   // the portal asks the person to register after sign-in
   int reconfirm_days = 0;           // ask to confirm the security info this often; 0: never
   CodeMessageSettings messages;
-  bool dev_outbox = true;
+  bool dev_outbox = true;        // emails stay in the outbox (no SMTP relay)
+  bool sms_dev_outbox = true;    // texts stay in the outbox ([sms] provider = "outbox")
+  bool voice_dev_outbox = true;  // calls stay in the outbox ([voice] provider = "outbox")
 };
 
 struct SecurityInfoDeps {
@@ -94,6 +96,7 @@ class SecurityInfoService {
 
  private:
   Status RequireActive(const SessionView& s) const;
+  OutboxStatus InitialStatus(Channel channel) const;
   void Notify(Tx& tx, const Account& account, const std::vector<Enrollment>& enrollments,
               const std::string& template_id, const std::string& method_phrase,
               const std::string& hint);

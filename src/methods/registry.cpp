@@ -2,6 +2,9 @@
 
 #include "config/config.hpp"
 #include "methods/email_code/email_code_method.hpp"
+#include "methods/office_phone/office_phone_method.hpp"
+#include "methods/sms_code/sms_code_method.hpp"
+#include "methods/voice_code/voice_code_method.hpp"
 
 namespace latchkey {
 
@@ -32,6 +35,12 @@ std::unique_ptr<MethodRegistry> MakeDefaultRegistry(const Config& config) {
   email.max_per_account = config.registration.max_emails;
   email.forbidden_domains = config.registration.email_forbidden_domains;
   registry->Add(MakeEmailCodeMethod(email));
+  PhoneMethodOptions phone;
+  phone.codes = {config.codes.length, std::chrono::minutes(config.codes.phone_lifetime_minutes)};
+  phone.default_region = config.phone.default_region;
+  registry->Add(MakeSmsCodeMethod(phone));
+  registry->Add(MakeVoiceCodeMethod(phone));
+  registry->Add(MakeOfficePhoneMethod(phone.codes));
   return registry;
 }
 

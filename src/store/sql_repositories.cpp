@@ -434,7 +434,7 @@ class SqlOutbox final : public OutboxRepository {
       const std::string aad = Aad(lookup, created);
       const std::string recipient = keys_.vault().Seal(m.to, aad + ":to");
       const std::string subject = keys_.vault().Seal(m.subject, aad + ":subject");
-      const std::string body = keys_.vault().Seal(m.body.view(), aad + ":body");
+      const std::string body = keys_.vault().Seal(SealedBody(m.body, m.code).view(), aad + ":body");
       NullableInt aid = OfId(m.account_id);
       NullableInt expires = OfTime(m.expires_at);
       long long id = 0;
@@ -533,6 +533,30 @@ class SqlOutbox final : public OutboxRepository {
   static std::string Aad(const std::string& lookup, long long created) {
     return "outbox:" + lookup + ":" + std::to_string(created);
   }
+  // A message's code (SMS and voice) is sealed in the body column with the text,
+  // "\x1e<code>\x1e<text>", so that it is wiped with it; a text never starts with
+  // that control character, and rows without a code are the text alone.
+  static constexpr char kCodeMark = '\x1e';
+  static SecretString SealedBody(const SecretString& body, const SecretString& code) {
+    if (code.empty()) return body;
+    std::string plain;
+    plain.reserve(code.size() + body.size() + 2);
+    plain.push_back(kCodeMark);
+    plain.append(code.view());
+    plain.push_back(kCodeMark);
+    plain.append(body.view());
+    return SecretString(std::move(plain));
+  }
+  static void OpenBody(const SecretString& plain, SecretString& body, SecretString& code) {
+    const std::string_view v = plain.view();
+    const std::size_t end = v.size() > 1 && v[0] == kCodeMark ? v.find(kCodeMark, 1) : v.npos;
+    if (end == v.npos) {
+      body = plain;
+      return;
+    }
+    code = SecretString(std::string(v.substr(1, end - 1)));
+    body = SecretString(std::string(v.substr(end + 1)));
+  }
 
   Result<std::vector<OutboxEntry>> Select(const std::string& where,
                                           std::optional<std::string> text_arg,
@@ -591,7 +615,7 @@ class SqlOutbox final : public OutboxRepository {
       if (!body.empty()) {
         Result<SecretString> b = keys_.vault().Open(body, aad + ":body");
         if (!b.ok()) return b.status();
-        e.body = std::move(b).value();
+        OpenBody(*b, e.body, e.code);
       }
       e.status = *s;
       e.attempts = attempts;

@@ -258,6 +258,51 @@ TEST(SqlStoreTest, OutboxLeasesAndWipesBodies) {
   EXPECT_EQ(listed[0].subject, "Your code");
 }
 
+TEST(SqlStoreTest, APhoneMessagesCodeIsSealedAndWipedWithItsBody) {
+  TempDir dir;
+  auto store = MakeSqliteStore(dir);
+  const TimePoint now = FromUnixMillis(10'000);
+  OutboundMessage m;
+  m.channel = Channel::kVoice;
+  m.template_id = "voice_reset_code";
+  m.to = "+447400123456";
+  m.to_hint = "+44 ******* 56";
+  m.body = SecretString("Your code is 6, 5, 4, 3, 2, 1.");
+  m.code = SecretString("654321");
+  OutboundMessage plain = m;
+  plain.code = SecretString();
+  plain.body = SecretString("no code here");
+  ASSERT_TRUE(store->Write([&](Tx& tx) -> Status {
+                  LK_RETURN_IF_ERROR(tx.outbox().Enqueue(m, OutboxStatus::kQueued, now).status());
+                  return tx.outbox().Enqueue(plain, OutboxStatus::kQueued, now).status();
+                }).ok());
+  // Not in the database (or its write-ahead log) in clear.
+  EXPECT_EQ((FileBytes(dir.File("latchkey.db")) + FileBytes(dir.File("latchkey.db-wal"))).find("654321"),
+            std::string::npos);
+  std::vector<OutboxEntry> due;
+  ASSERT_TRUE(store->Write([&](Tx& tx) -> Status {
+                  auto r = tx.outbox().ClaimDue("w1", now, Millis(60'000), 10);
+                  if (r.ok()) due = std::move(r).value();
+                  return r.status();
+                }).ok());
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].code.view(), "654321");
+  EXPECT_EQ(due[0].body.view(), "Your code is 6, 5, 4, 3, 2, 1.");
+  EXPECT_TRUE(due[1].code.empty());
+  EXPECT_EQ(due[1].body.view(), "no code here");
+  ASSERT_TRUE(store->Write([&](Tx& tx) { return tx.outbox().MarkSent(due[0].id, now); }).ok());
+  std::vector<OutboxEntry> listed;
+  ASSERT_TRUE(store->Read([&](Tx& tx) -> Status {
+                  auto r = tx.outbox().List(std::string_view("+447400123456"), 10);
+                  if (r.ok()) listed = std::move(r).value();
+                  return r.status();
+                }).ok());
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[1].status, OutboxStatus::kSent);
+  EXPECT_TRUE(listed[1].code.empty());
+  EXPECT_TRUE(listed[1].body.empty());
+}
+
 TEST(SqlStoreTest, FlowRoundTripsWithVersioning) {
   TempDir dir;
   auto store = MakeSqliteStore(dir);

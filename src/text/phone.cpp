@@ -30,7 +30,26 @@ Result<PhoneNumber> ParsePhone(std::string_view text, std::string_view default_r
   util->Format(parsed, PhoneNumberUtil::E164, &out.e164);
   out.country_code = parsed.country_code();
   util->GetRegionCodeForNumber(parsed, &out.region);
+  switch (util->GetNumberType(parsed)) {
+    case PhoneNumberUtil::MOBILE: out.type = PhoneLineType::kMobile; break;
+    case PhoneNumberUtil::FIXED_LINE: out.type = PhoneLineType::kFixedLine; break;
+    case PhoneNumberUtil::FIXED_LINE_OR_MOBILE: out.type = PhoneLineType::kFixedLineOrMobile; break;
+    case PhoneNumberUtil::VOIP: out.type = PhoneLineType::kVoip; break;
+    case PhoneNumberUtil::TOLL_FREE: out.type = PhoneLineType::kTollFree; break;
+    case PhoneNumberUtil::PREMIUM_RATE: out.type = PhoneLineType::kPremiumRate; break;
+    case PhoneNumberUtil::SHARED_COST: out.type = PhoneLineType::kSharedCost; break;
+    case PhoneNumberUtil::PERSONAL_NUMBER: out.type = PhoneLineType::kPersonalNumber; break;
+    case PhoneNumberUtil::UAN: out.type = PhoneLineType::kUan; break;
+    case PhoneNumberUtil::PAGER: out.type = PhoneLineType::kPager; break;
+    case PhoneNumberUtil::VOICEMAIL: out.type = PhoneLineType::kVoicemail; break;
+    default: out.type = PhoneLineType::kUnknown; break;
+  }
   return out;
+}
+
+int CallingCodeForRegion(std::string_view region) {
+  return i18n::phonenumbers::PhoneNumberUtil::GetInstance()->GetCountryCodeForRegion(
+      std::string(region));
 }
 
 }  // namespace latchkey
