@@ -14,6 +14,7 @@ PACKAGES=(
   libldap-dev libcurl4-openssl-dev zlib1g-dev
   postgresql slapd ldap-utils python3-aiosmtpd oathtool wrk curl ca-certificates openssl xxd
   kannel kannel-extras
+  zbar-tools librsvg2-bin
 )
 
 missing=()

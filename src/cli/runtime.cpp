@@ -57,7 +57,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
   if (!policy.ok()) return policy.status();
   rt->policy = std::make_unique<PasswordPolicy>(std::move(policy).value());
   rt->history = std::make_unique<PasswordHistory>(*rt->hasher, rt->keys);
-  rt->methods = MakeDefaultRegistry(config);
+  rt->methods = MakeDefaultRegistry(config, *rt->hasher);
   rt->directory = MakeBuiltinDirectory(*rt->store, *rt->hasher, rt->clock);
   rt->admin = std::make_unique<AccountAdmin>(*rt->store, *rt->hasher, *rt->policy, *rt->history,
                                              *rt->methods, rt->keys, rt->clock, rt->random,

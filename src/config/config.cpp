@@ -211,6 +211,58 @@ const std::vector<KeySpec>& Specs() {
        "a code sent by SMS or read out in a call is valid this long", 1, 10,
        [](Config& c, const Value& v) { c.codes.phone_lifetime_minutes = static_cast<int>(v.i); }},
 
+      {"totp", "issuer", Type::kString, "\"\"",
+       "the name authenticator apps show above the account; empty: branding.organisation_name", 0,
+       0, [](Config& c, const Value& v) { c.totp.issuer = v.s; }},
+      {"totp", "algorithm", Type::kString, "\"SHA1\"",
+       "HMAC of new registrations: SHA1 (every app), SHA256 or SHA512", 0, 0,
+       [](Config& c, const Value& v) { c.totp.algorithm = v.s; }},
+      {"totp", "digits", Type::kInt, "6", "digits of a code: 6 or 8", 6, 8,
+       [](Config& c, const Value& v) { c.totp.digits = static_cast<int>(v.i); }},
+      {"totp", "period", Type::kInt, "30", "seconds each code lasts (the time step)", 15, 120,
+       [](Config& c, const Value& v) { c.totp.period = static_cast<int>(v.i); }},
+      {"totp", "max_per_user", Type::kInt, "5", "authenticator apps one person may register", 1,
+       20, [](Config& c, const Value& v) { c.totp.max_per_user = static_cast<int>(v.i); }},
+
+      {"webauthn", "rp_id", Type::kString, "\"\"",
+       "the relying party id (a domain); empty: the host of server.public_url", 0, 0,
+       [](Config& c, const Value& v) { c.webauthn.rp_id = v.s; }},
+      {"webauthn", "rp_name", Type::kString, "\"\"",
+       "the name browsers show; empty: branding.organisation_name", 0, 0,
+       [](Config& c, const Value& v) { c.webauthn.rp_name = v.s; }},
+      {"webauthn", "origins", Type::kStringList, "[]",
+       "origins a ceremony may come from; empty: the origin of server.public_url", 0, 0,
+       [](Config& c, const Value& v) { c.webauthn.origins = v.list; }},
+      {"webauthn", "require_user_verification", Type::kBool, "false",
+       "require a PIN or biometric on the key at every use", 0, 0,
+       [](Config& c, const Value& v) { c.webauthn.require_user_verification = v.b; }},
+      {"webauthn", "max_per_user", Type::kInt, "10", "security keys one person may register", 1,
+       50, [](Config& c, const Value& v) { c.webauthn.max_per_user = static_cast<int>(v.i); }},
+
+      {"recovery_codes", "count", Type::kInt, "10", "codes in a set (80 bits each)", 4, 20,
+       [](Config& c, const Value& v) { c.recovery_codes.count = static_cast<int>(v.i); }},
+
+      {"security_questions", "enabled", Type::kBool, "false",
+       "offer security questions (NIST and OWASP advise against them)", 0, 0,
+       [](Config& c, const Value& v) { c.security_questions.enabled = v.b; }},
+      {"security_questions", "count_to_register", Type::kInt, "5",
+       "questions a person answers when registering", 3, 10,
+       [](Config& c, const Value& v) {
+         c.security_questions.count_to_register = static_cast<int>(v.i);
+       }},
+      {"security_questions", "count_to_ask", Type::kInt, "3",
+       "registered questions asked at a gate, drawn at random", 1, 10,
+       [](Config& c, const Value& v) { c.security_questions.count_to_ask = static_cast<int>(v.i); }},
+      {"security_questions", "questions", Type::kStringList, "[]",
+       "the predefined questions as \"id: text\"; empty: the built-in list", 0, 0,
+       [](Config& c, const Value& v) { c.security_questions.questions = v.list; }},
+      {"security_questions", "custom_questions", Type::kStringList, "[]",
+       "the organisation's own questions (\"id: text\", at most 20), offered after the others",
+       0, 0, [](Config& c, const Value& v) { c.security_questions.custom_questions = v.list; }},
+      {"security_questions", "helpdesk_question", Type::kBool, "true",
+       "offer the optional helpdesk verification question, whose answer the helpdesk can read", 0,
+       0, [](Config& c, const Value& v) { c.security_questions.helpdesk_question = v.b; }},
+
       {"password", "preset", Type::kString, "\"\"",
        "\"qmul\" or \"entra\": that organisation's rules as defaults for the keys not set", 0, 0,
        [](Config& c, const Value& v) { c.password.preset = v.s; }},
@@ -597,6 +649,80 @@ void ValidatePhoneChannel(ConfigLoad& load, const std::string& section,
   }
 }
 
+using Report = std::function<void(const std::string& key, const std::string& message)>;
+
+bool IsIpAddress(const std::string& host) {
+  if (host.find(':') != std::string::npos) return true;  // IPv6
+  return !host.empty() && host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+void ValidateWebAuthn(const Config& c, const Report& error, const Report& warn) {
+  const bool explicit_rp = !c.webauthn.rp_id.empty();
+  const std::string rp_id = explicit_rp ? c.webauthn.rp_id : UrlHost(c.server.public_url);
+  const std::string rp_key = explicit_rp ? "webauthn.rp_id" : "server.public_url";
+  if (IsIpAddress(rp_id)) {
+    warn(rp_key, "WebAuthn needs a domain name as relying party id, not an IP address: security "
+                 "keys will not work (use localhost in development)");
+  } else if (rp_id.empty() || rp_id.find_first_of("/:@ ") != std::string::npos) {
+    error(rp_key, "the WebAuthn relying party id must be a domain name such as login.example.org");
+    return;
+  }
+  const bool explicit_origins = !c.webauthn.origins.empty();
+  const std::vector<std::string> origins =
+      explicit_origins ? c.webauthn.origins
+                       : std::vector<std::string>{UrlOrigin(c.server.public_url)};
+  const std::string origins_key = explicit_origins ? "webauthn.origins" : rp_key;
+  for (const auto& origin : origins) {
+    const std::string host = UrlHost(origin);
+    const bool scheme = origin.rfind("https://", 0) == 0 || origin.rfind("http://", 0) == 0;
+    if (!scheme || host.empty() || UrlOrigin(origin) != origin) {
+      error(origins_key, "\"" + origin + "\" is not an origin like https://login.example.org");
+    } else if (host != rp_id &&
+               !(host.size() > rp_id.size() &&
+                 host.compare(host.size() - rp_id.size(), rp_id.size(), rp_id) == 0 &&
+                 host[host.size() - rp_id.size() - 1] == '.')) {
+      error(origins_key, "the origin \"" + origin + "\" is not on the relying party id " + rp_id +
+                             " or one of its subdomains");
+    }
+  }
+}
+
+void ValidateSecurityQuestions(const Config& c, const Report& error, const Report& warn) {
+  const auto& q = c.security_questions;
+  if (q.count_to_ask > q.count_to_register) {
+    error("security_questions.count_to_ask", "must not be more than count_to_register");
+  }
+  std::set<std::string> ids;
+  auto check = [&](const std::vector<std::string>& entries, const std::string& key) {
+    for (const auto& entry : entries) {
+      const std::optional<QuestionEntry> parsed = ParseQuestionEntry(entry);
+      if (!parsed) {
+        error(key, "\"" + entry + "\" is not \"id: text\" (id: 1 to 32 of a-z, 0-9, _; text: 3 to "
+                   "200 characters)");
+      } else if (!ids.insert(parsed->id).second) {
+        error(key, "the question id \"" + parsed->id + "\" is used twice");
+      }
+    }
+  };
+  check(q.questions, "security_questions.questions");
+  check(q.custom_questions, "security_questions.custom_questions");
+  if (q.custom_questions.size() > 20) {
+    error("security_questions.custom_questions", "at most 20 custom questions");
+  }
+  // The built-in list has 10 questions, as many as count_to_register allows.
+  const std::size_t offered =
+      (q.questions.empty() ? std::size_t{10} : q.questions.size()) + q.custom_questions.size();
+  if (offered < static_cast<std::size_t>(q.count_to_register)) {
+    error("security_questions.questions", "fewer questions than count_to_register (" +
+                                              std::to_string(q.count_to_register) + ")");
+  }
+  if (q.enabled) {
+    warn("security_questions.enabled",
+         "security questions are weak (NIST SP 800-63B forbids them, OWASP ASVS V6.4.2 too); they "
+         "are never accepted as the only gate");
+  }
+}
+
 void Validate(ConfigLoad& load) {
   Config& c = load.config;
   auto error = [&](const std::string& key, const std::string& msg) {
@@ -691,6 +817,14 @@ void Validate(ConfigLoad& load) {
     warn("phone.allowed_country_codes",
          "empty, and no phone.default_region: no number can be sent a code by SMS or voice");
   }
+  if (c.totp.algorithm != "SHA1" && c.totp.algorithm != "SHA256" && c.totp.algorithm != "SHA512") {
+    error("totp.algorithm", "expected SHA1, SHA256 or SHA512");
+  } else if (c.totp.algorithm != "SHA1") {
+    warn("totp.algorithm", "some authenticator apps ignore the algorithm and compute SHA1 codes");
+  }
+  if (c.totp.digits != 6 && c.totp.digits != 8) error("totp.digits", "expected 6 or 8");
+  ValidateWebAuthn(c, error, warn);
+  ValidateSecurityQuestions(c, error, warn);
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
     error("log.level", "expected debug, info, warn or error");
@@ -730,6 +864,47 @@ std::optional<RateSpec> ParseRateSpec(const std::string& text) {
     default: return std::nullopt;
   }
   return RateSpec{count, std::chrono::seconds(seconds)};
+}
+
+std::optional<QuestionEntry> ParseQuestionEntry(const std::string& entry) {
+  const auto colon = entry.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 32) return std::nullopt;
+  QuestionEntry q;
+  q.id = entry.substr(0, colon);
+  for (const char ch : q.id) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return std::nullopt;
+  }
+  const auto begin = entry.find_first_not_of(' ', colon + 1);
+  if (begin == std::string::npos) return std::nullopt;
+  q.text = entry.substr(begin);
+  while (!q.text.empty() && q.text.back() == ' ') q.text.pop_back();
+  std::size_t chars = 0;
+  for (const char ch : q.text) {
+    if ((static_cast<unsigned char>(ch) & 0xC0) != 0x80) ++chars;
+    if (static_cast<unsigned char>(ch) < 0x20) return std::nullopt;
+  }
+  if (chars < 3 || chars > 200) return std::nullopt;
+  return q;
+}
+
+std::string UrlOrigin(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos || scheme == 0) return {};
+  const auto end = url.find_first_of("/?#", scheme + 3);
+  const std::string origin = url.substr(0, end);
+  return origin.size() > scheme + 3 ? origin : std::string();
+}
+
+std::string UrlHost(const std::string& url) {
+  const std::string origin = UrlOrigin(url);
+  if (origin.empty()) return {};
+  std::string authority = origin.substr(origin.find("://") + 3);
+  if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    return close == std::string::npos ? std::string() : authority.substr(1, close - 1);
+  }
+  return authority.substr(0, authority.find(':'));
 }
 
 std::string SqlitePath(const std::string& store_url) {

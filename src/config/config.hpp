@@ -88,6 +88,31 @@ struct Config {
     int email_lifetime_minutes = 10;
     int phone_lifetime_minutes = 5;
   } codes;
+  struct Totp {
+    std::string issuer;  // empty: branding.organisation_name
+    std::string algorithm = "SHA1";
+    int digits = 6;
+    int period = 30;  // seconds
+    int max_per_user = 5;
+  } totp;
+  struct WebAuthn {
+    std::string rp_id;    // empty: the host of server.public_url
+    std::string rp_name;  // empty: branding.organisation_name
+    std::vector<std::string> origins;  // empty: the origin of server.public_url
+    bool require_user_verification = false;
+    int max_per_user = 10;
+  } webauthn;
+  struct RecoveryCodes {
+    int count = 10;
+  } recovery_codes;
+  struct SecurityQuestions {
+    bool enabled = false;
+    int count_to_register = 5;
+    int count_to_ask = 3;
+    std::vector<std::string> questions;         // "id: text"; empty: the built-in list
+    std::vector<std::string> custom_questions;  // "id: text", offered after `questions`
+    bool helpdesk_question = true;
+  } security_questions;
   struct Password {
     std::string preset;  // "", "qmul" or "entra": defaults for the keys not set
     int min_length = 12;
@@ -187,6 +212,21 @@ ConfigLoad LoadConfig(const std::string& path, const std::map<std::string, std::
 std::vector<std::string> ConfigKeys();
 // The default value of every key as TOML text (for `latchkey config defaults`).
 std::string DefaultConfigToml();
+
+// A security question as configured: "id: text" ("first_job: Where did you work
+// first?"). The id is 1 to 32 of a-z, 0-9 and _, the text 3 to 200 characters.
+struct QuestionEntry {
+  std::string id;
+  std::string text;
+};
+std::optional<QuestionEntry> ParseQuestionEntry(const std::string& entry);
+
+// The origin of a URL: scheme://host[:port] as written, without path, query or
+// fragment ("https://login.example.org:8443" for "https://login.example.org:8443/x").
+// "" when `url` has no scheme://host.
+std::string UrlOrigin(const std::string& url);
+// The host of a URL ("login.example.org"; "::1" for "http://[::1]:8080"), or "".
+std::string UrlHost(const std::string& url);
 
 // Parses "N/period" ("30/1m", "5/10m", "10/1h", "100/1d", "off").
 std::optional<RateSpec> ParseRateSpec(const std::string& text);

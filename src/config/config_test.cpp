@@ -252,6 +252,96 @@ TEST(SmsConfigTest, WebhookTemplatesAndCountryListsAreChecked) {
             nullptr);
 }
 
+TEST(ConfigTest, MethodSettingsAreValidatedNamingTheKey) {
+  const ConfigLoad defaults = LoadConfig("", {});
+  EXPECT_EQ(defaults.config.totp.algorithm, "SHA1");
+  EXPECT_EQ(defaults.config.totp.digits, 6);
+  EXPECT_EQ(defaults.config.totp.period, 30);
+  EXPECT_EQ(defaults.config.totp.max_per_user, 5);
+  EXPECT_EQ(defaults.config.webauthn.max_per_user, 10);
+  EXPECT_EQ(defaults.config.recovery_codes.count, 10);
+  EXPECT_FALSE(defaults.config.security_questions.enabled);
+  EXPECT_EQ(defaults.config.security_questions.count_to_register, 5);
+  EXPECT_EQ(defaults.config.security_questions.count_to_ask, 3);
+  // 127.0.0.1 cannot be a WebAuthn relying party id: a warning, not an error.
+  ASSERT_NE(Find(defaults, "server.public_url"), nullptr);
+  EXPECT_FALSE(Find(defaults, "server.public_url")->error);
+
+  auto error_at = [](const ConfigLoad& load, const std::string& key) {
+    const ConfigProblem* p = Find(load, key);
+    return p != nullptr && p->error && !load.ok();
+  };
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_TOTP_ALGORITHM", "MD5"}}), "totp.algorithm"));
+  const ConfigLoad sha256 = LoadConfig("", {{"LATCHKEY_TOTP_ALGORITHM", "SHA256"}});
+  EXPECT_TRUE(sha256.ok());
+  ASSERT_NE(Find(sha256, "totp.algorithm"), nullptr);  // a warning: apps that ignore it
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_TOTP_DIGITS", "7"}}), "totp.digits"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_TOTP_PERIOD", "300"}}), "LATCHKEY_TOTP_PERIOD"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_RECOVERY_CODES_COUNT", "2"}}),
+                       "LATCHKEY_RECOVERY_CODES_COUNT"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_COUNT_TO_ASK", "6"}}),
+                       "security_questions.count_to_ask"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_QUESTIONS", "no colon here"}}),
+                       "security_questions.questions"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_QUESTIONS", "Bad Id: Text?"}}),
+                       "security_questions.questions"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_QUESTIONS", "a: b?"}}),
+                       "security_questions.questions"));  // text too short
+  EXPECT_TRUE(error_at(
+      LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_CUSTOM_QUESTIONS", "x: One?, x: Two?"}}),
+      "security_questions.custom_questions"));
+  std::string many = "[";
+  for (int i = 0; i < 21; ++i) many += (i ? ", " : "") + std::string("\"q") + std::to_string(i) + ": Question?\"";
+  many += "]";
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_CUSTOM_QUESTIONS", many}}),
+                       "security_questions.custom_questions"));
+  EXPECT_TRUE(error_at(LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_QUESTIONS",
+                                        "a: First?, b: Second?, c: Third?"}}),
+                       "security_questions.questions"));  // fewer than count_to_register
+  const ConfigLoad on = LoadConfig("", {{"LATCHKEY_SECURITY_QUESTIONS_ENABLED", "true"}});
+  EXPECT_TRUE(on.ok());
+  ASSERT_NE(Find(on, "security_questions.enabled"), nullptr);
+  EXPECT_FALSE(Find(on, "security_questions.enabled")->error);
+
+  const std::map<std::string, std::string> https = {
+      {"LATCHKEY_SERVER_PUBLIC_URL", "https://login.example.org"}};
+  auto with = [&](std::map<std::string, std::string> env) {
+    env.insert(https.begin(), https.end());
+    return LoadConfig("", env);
+  };
+  EXPECT_TRUE(with({}).ok());
+  EXPECT_EQ(Find(with({}), "server.public_url"), nullptr);
+  EXPECT_TRUE(error_at(with({{"LATCHKEY_WEBAUTHN_ORIGINS", "https://evil.test"}}), "webauthn.origins"));
+  EXPECT_TRUE(error_at(with({{"LATCHKEY_WEBAUTHN_ORIGINS", "https://login.example.org/path"}}),
+                       "webauthn.origins"));
+  EXPECT_TRUE(error_at(with({{"LATCHKEY_WEBAUTHN_RP_ID", "example.org/x"}}), "webauthn.rp_id"));
+  EXPECT_TRUE(error_at(with({{"LATCHKEY_WEBAUTHN_RP_ID", "other.example"}}), "webauthn.rp_id"));
+  EXPECT_TRUE(with({{"LATCHKEY_WEBAUTHN_RP_ID", "example.org"},
+                    {"LATCHKEY_WEBAUTHN_ORIGINS", "https://sso.example.org, https://example.org:8443"}})
+                  .ok());
+  EXPECT_FALSE(with({{"LATCHKEY_WEBAUTHN_RP_ID", "example.org"},
+                     {"LATCHKEY_WEBAUTHN_ORIGINS", "https://badexample.org"}})
+                   .ok());
+}
+
+TEST(ConfigTest, UrlPartsAndQuestionEntries) {
+  EXPECT_EQ(UrlOrigin("https://login.example.org:8443/reset?x=1"), "https://login.example.org:8443");
+  EXPECT_EQ(UrlOrigin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(UrlOrigin("login.example.org"), "");
+  EXPECT_EQ(UrlHost("https://login.example.org:8443/x"), "login.example.org");
+  EXPECT_EQ(UrlHost("http://[::1]:8080"), "::1");
+  EXPECT_EQ(UrlHost("https://user@host.example/"), "host.example");
+  EXPECT_EQ(UrlHost("nonsense"), "");
+  const auto q = ParseQuestionEntry("first_job:   Where did you work first?  ");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->id, "first_job");
+  EXPECT_EQ(q->text, "Where did you work first?");
+  EXPECT_FALSE(ParseQuestionEntry(": text?").has_value());
+  EXPECT_FALSE(ParseQuestionEntry("id:").has_value());
+  EXPECT_FALSE(ParseQuestionEntry(std::string(33, 'a') + ": Text?").has_value());
+  EXPECT_FALSE(ParseQuestionEntry("id: " + std::string(201, 'x')).has_value());
+}
+
 TEST(ConfigTest, RateSpecs) {
   EXPECT_EQ(ParseRateSpec("5/10m")->period.count(), 600);
   EXPECT_EQ(ParseRateSpec("5/m")->period.count(), 60);

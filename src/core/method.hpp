@@ -70,6 +70,11 @@ struct GateContext {
   CodeSender& sender;
   std::string& state;          // this option's blob, read and written by the method
   std::string* response = nullptr;  // Begin: a JSON object for the client (a challenge), or ""
+  // A stable keyed id of the person the gate is for (a flow's subject key), or "".
+  // Phantom decoys (a security key's credential id, a question set) derive from it,
+  // so that they stay the same across flows for one username, as real ones do;
+  // methods fall back to `scope` when it is empty.
+  std::string_view subject = {};
 };
 
 class Method {
@@ -83,6 +88,9 @@ class Method {
   // Checks the answer. Errors: kOutOfOrder (nothing was begun), kExpired (the code's
   // lifetime is over), kVerifyFailed (wrong; counted against the user). Never throws.
   virtual Status Verify(GateContext& ctx, Enrollment* enrollment, const Answer& answer) = 0;
+  // True for a method that may never be the only gate a person passes (security
+  // questions): a flow or sign-in must pair it with another method.
+  virtual bool SecondaryOnly() const { return false; }
 };
 
 struct EnrollContext {

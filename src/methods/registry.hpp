@@ -10,6 +10,10 @@
 namespace latchkey {
 
 struct Config;
+class PasswordHasher;
+struct TotpMethodOptions;
+struct WebAuthnMethodOptions;
+struct SecurityQuestionsOptions;
 
 class MethodRegistry {
  public:
@@ -25,7 +29,15 @@ class MethodRegistry {
   std::map<MethodKind, Enroller*> enrollers_;
 };
 
-// Every method the configuration enables.
-std::unique_ptr<MethodRegistry> MakeDefaultRegistry(const Config& config);
+// Every method the configuration enables. `hasher` (Argon2id for security
+// answers) must outlive the registry.
+std::unique_ptr<MethodRegistry> MakeDefaultRegistry(const Config& config,
+                                                    const PasswordHasher& hasher);
+
+// Each method's options as the configuration sets them (defaults filled in from
+// [server] and [branding]).
+TotpMethodOptions TotpOptionsFrom(const Config& config);
+WebAuthnMethodOptions WebAuthnOptionsFrom(const Config& config);
+SecurityQuestionsOptions SecurityQuestionsOptionsFrom(const Config& config);
 
 }  // namespace latchkey

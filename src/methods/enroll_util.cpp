@@ -1,0 +1,81 @@
+#include "methods/enroll_util.hpp"
+
+#include "core/blob.hpp"
+#include "text/unicode.hpp"
+
+namespace latchkey {
+namespace {
+
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+}  // namespace
+
+Result<std::string> CleanMethodName(std::string_view raw, std::string_view field) {
+  while (!raw.empty() && IsSpace(raw.front())) raw.remove_prefix(1);
+  while (!raw.empty() && IsSpace(raw.back())) raw.remove_suffix(1);
+  const std::string f(field);
+  if (raw.empty()) return Status::InvalidArgument("missing_field", "Give it a name.", f);
+  if (!IsValidUtf8(raw)) {
+    return Status::InvalidArgument("invalid_name",
+                                   "The name contains characters that are not text.", f);
+  }
+  if (CodePointCount(raw) > kMaxMethodNameLength) {
+    return Status::InvalidArgument(
+        "invalid_name",
+        "Use a name of at most " + std::to_string(kMaxMethodNameLength) + " characters.", f);
+  }
+  for (const char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return Status::InvalidArgument("invalid_name", "The name cannot contain control characters.",
+                                     f);
+    }
+  }
+  return std::string(raw);
+}
+
+bool MethodNameTaken(std::string_view name, MethodKind kind,
+                     const std::vector<Enrollment>& existing) {
+  const std::string wanted = AsciiLower(name);
+  for (const auto& e : existing) {
+    if (e.kind == kind && e.state == EnrollmentState::kActive && AsciiLower(e.label) == wanted) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string DefaultMethodName(std::string_view base, MethodKind kind,
+                              const std::vector<Enrollment>& existing) {
+  std::string name(base);
+  for (int n = 2; MethodNameTaken(name, kind, existing); ++n) {
+    name = std::string(base) + " " + std::to_string(n);
+  }
+  return name;
+}
+
+int CountTowardsMaximum(MethodKind kind, const std::vector<Enrollment>& existing, TimePoint now) {
+  int count = 0;
+  for (const auto& e : existing) {
+    if (e.kind != kind) continue;
+    if (e.state == EnrollmentState::kActive) {
+      ++count;
+      continue;
+    }
+    const std::optional<Blob> blob = DecodeBlob(e.pending.view());
+    if (blob && BlobInt(*blob, "exp") > ToUnixMillis(now)) ++count;
+  }
+  return count;
+}
+
+}  // namespace latchkey

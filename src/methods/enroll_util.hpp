@@ -1,0 +1,37 @@
+// Small rules shared by the methods people register themselves: the names they
+// give them and how many of a kind an account holds.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/enrollment.hpp"
+#include "core/status.hpp"
+
+namespace latchkey {
+
+inline constexpr std::size_t kMaxMethodNameLength = 64;  // characters (code points)
+
+// A user-given name ("Work phone", "Blue YubiKey"): surrounding whitespace is
+// removed; it must then be valid UTF-8 of 1 to kMaxMethodNameLength characters
+// without control characters. kInvalidArgument naming `field` otherwise.
+Result<std::string> CleanMethodName(std::string_view raw, std::string_view field = "name");
+
+// True when an active enrollment of `kind` in `existing` already has `name`
+// (compared without regard to ASCII case).
+bool MethodNameTaken(std::string_view name, MethodKind kind,
+                     const std::vector<Enrollment>& existing);
+
+// `base` when no enrollment of `kind` uses it, else "base 2", "base 3", ...
+std::string DefaultMethodName(std::string_view base, MethodKind kind,
+                              const std::vector<Enrollment>& existing);
+
+// How many places of the per-kind maximum `existing` takes for `kind`: every
+// active enrollment, and every pending one whose registration window (the "exp"
+// entry of its pending blob, unix milliseconds) has not passed at `now`. An
+// abandoned registration stops counting once its window is over.
+int CountTowardsMaximum(MethodKind kind, const std::vector<Enrollment>& existing, TimePoint now);
+
+}  // namespace latchkey
