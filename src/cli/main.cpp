@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/diag_command.hpp"
 #include "cli/exit_code.hpp"
+#include "cli/sync_command.hpp"
 #include "crypto/sodium_random.hpp"
 #include "delivery/sender.hpp"
 
@@ -73,6 +74,19 @@ int main(int argc, char** argv) {
   bool list_json = false;
   auto* user_list = user->add_subcommand("list", "every account");
   user_list->add_flag("--json", list_json, "print JSON");
+
+  // ---- directory commands (issue 7): user sync, user reset-password ----------
+  bool sync_dry_run = false;
+  auto* user_sync = user->add_subcommand(
+      "sync", "import or update accounts from the LDAP/AD directory (paged search)");
+  user_sync->add_flag("--dry-run", sync_dry_run, "print the summary only, write nothing");
+  std::string helpdesk_user;
+  auto* user_reset = user->add_subcommand(
+      "reset-password",
+      "set a password on the user's behalf (read on stdin), as the helpdesk; with "
+      "[directory] must_change_after_helpdesk_reset the user must change it at next sign-in");
+  user_reset->add_option("NAME", helpdesk_user, "username")->required();
+  // ---- end of directory commands ---------------------------------------------
 
   auto* password_cmd = app.add_subcommand("password", "the password policy");
   password_cmd->require_subcommand(1);
@@ -150,6 +164,8 @@ int main(int argc, char** argv) {
   if (*user_show) return CmdUserShow(config, show_name, show_json);
   if (*user_list) return CmdUserList(config, list_json);
   if (*outbox_list) return CmdOutboxList(config, outbox_args);
+  if (*user_sync) return CmdUserSync(config, sync_dry_run, std::cout, std::cerr);  // directory commands
+  if (*user_reset) return CmdUserResetPassword(config, helpdesk_user, std::cin, std::cout, std::cerr);
   if (*password_check) return CmdPasswordCheck(config, check_user, std::cin, std::cout, std::cerr);
   std::cerr << app.help();
   return kExitUsage;
