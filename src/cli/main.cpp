@@ -6,6 +6,7 @@
 #include "cli/breach_command.hpp"
 #include "cli/commands.hpp"
 #include "cli/diag_command.hpp"
+#include "cli/directory_commands.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/sync_command.hpp"
 #include "crypto/sodium_random.hpp"
@@ -86,6 +87,9 @@ int main(int argc, char** argv) {
       "set a password on the user's behalf (read on stdin), as the helpdesk; with "
       "[directory] must_change_after_helpdesk_reset the user must change it at next sign-in");
   user_reset->add_option("NAME", helpdesk_user, "username")->required();
+  std::string unlock_user;
+  auto* user_unlock = user->add_subcommand("unlock", "clear the directory's lockout of an account");
+  user_unlock->add_option("NAME", unlock_user, "username")->required();
   // ---- end of directory commands ---------------------------------------------
 
   auto* password_cmd = app.add_subcommand("password", "the password policy");
@@ -130,6 +134,18 @@ int main(int argc, char** argv) {
   diag_assert->add_option("--sign-count", assert_args.sign_count, "stored signature counter")
       ->default_val(0);
   diag_assert->add_flag("--require-uv", assert_args.require_uv, "require user verification");
+  // ---- directory diagnostics (issue 7) ----
+  DiagDirectoryArgs dir_args;
+  auto* diag_directory = diag->add_subcommand(
+      "directory", "look a username up in the configured directory and print its state");
+  diag_directory->add_option("NAME", dir_args.username, "username, as a user would type it")->required();
+  auto* dir_verify = diag_directory->add_flag(
+      "--verify", dir_args.verify, "read a password on stdin and check it as a sign-in would");
+  diag_directory
+      ->add_flag("--change", dir_args.change,
+                 "read the old and the new password (two lines) and change it as the user")
+      ->excludes(dir_verify);
+  // ---- end of directory diagnostics ----
 
   try {
     app.parse(argc, argv);
@@ -166,6 +182,8 @@ int main(int argc, char** argv) {
   if (*outbox_list) return CmdOutboxList(config, outbox_args);
   if (*user_sync) return CmdUserSync(config, sync_dry_run, std::cout, std::cerr);  // directory commands
   if (*user_reset) return CmdUserResetPassword(config, helpdesk_user, std::cin, std::cout, std::cerr);
+  if (*user_unlock) return CmdUserUnlock(config, unlock_user, std::cout, std::cerr);
+  if (*diag_directory) return CmdDiagDirectory(config, dir_args, std::cin, std::cout, std::cerr);
   if (*password_check) return CmdPasswordCheck(config, check_user, std::cin, std::cout, std::cerr);
   std::cerr << app.help();
   return kExitUsage;

@@ -2,7 +2,6 @@
 
 #include <signal.h>
 
-#include <istream>
 #include <ostream>
 #include <set>
 #include <vector>
@@ -15,9 +14,6 @@
 #include "crypto/keys.hpp"
 #include "delivery/mime.hpp"
 #include "directory/directory.hpp"
-#include "flows/account_admin.hpp"
-#include "flows/person.hpp"
-#include "policy/password_policy.hpp"
 #include "text/phone.hpp"
 #include "text/unicode.hpp"
 
@@ -276,66 +272,6 @@ int CmdUserSync(const Config& config, bool dry_run, std::ostream& out, std::ostr
       << (dry_run ? "update " : "updated ") << s->updated << ", "
       << (dry_run ? "disable " : "disabled ") << s->disabled << "; unchanged " << s->unchanged
       << ", skipped " << s->skipped << "\n";
-  return kExitOk;
-}
-
-int CmdUserResetPassword(const Config& config, const std::string& username, std::istream& in,
-                         std::ostream& out, std::ostream& err) {
-  signal(SIGPIPE, SIG_IGN);
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  const SecretString password(std::move(line));
-  Result<std::unique_ptr<Runtime>> opened = OpenRuntime(config, false);
-  if (!opened.ok()) {
-    err << "latchkey: " << opened.status().detail() << "\n";
-    return ExitCodeFor(opened.status());
-  }
-  Runtime& rt = **opened;
-  Result<AccountDetails> d = rt.admin->Show(username);
-  if (!d.ok()) {
-    err << "latchkey: " << d.status().message() << "\n";
-    return ExitCodeFor(d.status());
-  }
-  std::vector<Enrollment> enrollments;
-  Status st = rt.store->Read([&](Tx& tx) -> Status {
-    Result<std::vector<Enrollment>> e = tx.enrollments().ListForAccount(d->account.id);
-    if (!e.ok()) return e.status();
-    enrollments = std::move(e).value();
-    return Status::Ok();
-  });
-  if (!st.ok()) {
-    err << "latchkey: " << st.detail() << "\n";
-    return ExitCodeFor(st);
-  }
-  const PolicyVerdict verdict = rt.policy->Check(
-      password, PersonFor(d->account, enrollments, config.branding.organisation_name));
-  if (!verdict.accepted) {
-    for (const auto& v : verdict.violations) out << v.rule << ": " << v.message << "\n";
-    return kExitRejected;
-  }
-  const Status written = rt.directory->HelpdeskResetPassword(d->account, password);
-  AuditEvent e;
-  e.at = rt.clock.Now();
-  e.event = "password.reset";
-  e.outcome = written.ok() ? "ok" : written.code() == Errc::kPolicyRejected ? "rejected" : "failed";
-  e.reason = written.ok() ? "helpdesk" : std::string(written.reason());
-  e.account_id = d->account.id;
-  e.subject = d->account.username;
-  e.actor = "cli:helpdesk";
-  (void)rt.store->Write([&](Tx& tx) { return tx.audit().Append(e); });
-  if (!written.ok()) {
-    for (const auto& [rule, message] : written.violations()) out << rule << ": " << message << "\n";
-    if (written.violations().empty()) {
-      err << "latchkey: " << written.message()
-          << (written.detail().empty() ? "" : " (" + std::string(written.detail()) + ")") << "\n";
-    }
-    return ExitCodeFor(written);
-  }
-  const bool must_change =
-      rt.directory->kind() != "builtin" && config.directory.must_change_after_helpdesk_reset;
-  out << "password set for " << d->account.username << "; must change at next sign-in: "
-      << (must_change ? "yes" : "no") << "\n";
   return kExitOk;
 }
 

@@ -1,6 +1,5 @@
-// The commands that speak to the configured directory:
-// `latchkey user sync [--dry-run]` imports and updates accounts from LDAP or AD, and
-// `latchkey user reset-password NAME` is the helpdesk's reset.
+// `latchkey user sync [--dry-run]`: imports and updates accounts from the
+// configured LDAP or AD directory.
 //
 // For every user the sync filter selects (paged search): the account is created
 // or its display name updated; a user disabled in the directory is disabled here
@@ -50,13 +49,5 @@ Result<SyncSummary> SyncAccounts(const SyncDeps& deps, bool dry_run, std::ostrea
 
 // Exit 0 done, 1 rejected (builtin directory, a bad configuration), 3 unavailable.
 int CmdUserSync(const Config& config, bool dry_run, std::ostream& out, std::ostream& err);
-
-// Reads a password on `in` and sets it for `username` as the helpdesk: Latchkey's
-// policy first, then Directory::HelpdeskResetPassword (with
-// must_change_after_helpdesk_reset the user must change it at next sign-in).
-// Prints each broken rule on `out`. Exit 0 set, 1 rejected or unknown user,
-// 3 unavailable.
-int CmdUserResetPassword(const Config& config, const std::string& username, std::istream& in,
-                         std::ostream& out, std::ostream& err);
 
 }  // namespace latchkey

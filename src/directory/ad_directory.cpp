@@ -99,18 +99,12 @@ class AdDirectory final : public LdapFamilyDirectory {
     });
     if (!r.ok()) return Failure("change", r, "", !ran || r.code == LDAP_INVALID_CREDENTIALS);
     if (!entry) return WrongPassword();
-    if (!bind.ok()) {
-      Status st = FromBind("change", bind, entry->dn);
-      if (st.code() == Errc::kVerifyFailed && AlreadySet(entry->dn, new_password)) {
-        return Status::Ok();  // a repeat of a change that went through
-      }
-      return st;
-    }
+    if (!bind.ok()) return FromBind("change", bind, entry->dn);
     if (write.ok()) {
       log::Info("directory.password_changed", {{"kind", "ad"}, {"dn", entry->dn}});
       return Status::Ok();
     }
-    return FromWrite("change", write, entry->dn, new_password);
+    return FromWrite("change", write, *entry, new_password);
   }
 
   Status Unlock(const Account& account) override {
@@ -238,8 +232,9 @@ class AdDirectory final : public LdapFamilyDirectory {
                                        static_cast<int>(Number(d.First("pwdHistoryLength"))));
   }
 
-  Status FromWrite(std::string_view op, const LdapReply& w, const std::string& dn,
+  Status FromWrite(std::string_view op, const LdapReply& w, const LdapEntry& entry,
                    const SecretString& new_password) {
+    const std::string& dn = entry.dn;
     if (w.Unreachable()) return Failure(op, w, dn, false);
     LogRefusal(op, w, dn);
     const std::string detail = "directory " + std::string(op) + " dn=" + dn + ": " + w.ToString();
@@ -248,10 +243,10 @@ class AdDirectory final : public LdapFamilyDirectory {
                              (ext && *ext == ldap_text::kAdPasswordRestriction);
     if (restriction || w.code == LDAP_CONSTRAINT_VIOLATION) {
       const Violation v = ldap_text::AdViolation(w.diagnostic, DomainPolicyText());
-      // A retry of a write whose answer was lost: the password is already the new
+      // A retry of a reset whose answer was lost: the password is already the new
       // one (history, or a refusal that does not say why).
-      if ((v.rule == "directory_history" || v.rule == "directory_policy") &&
-          AlreadySet(dn, new_password)) {
+      if (op == "reset" && (v.rule == "directory_history" || v.rule == "directory_policy") &&
+          RecentlyChanged(entry) && AlreadySet(dn, new_password)) {
         log::Info("directory.write_already_applied", {{"kind", "ad"}, {"op", std::string(op)}, {"dn", dn}});
         return Status::Ok();
       }
@@ -322,7 +317,7 @@ class AdDirectory final : public LdapFamilyDirectory {
       log::Warn("directory.reset_refused_disabled", {{"kind", "ad"}, {"dn", entry->dn}});
       return Disabled();
     }
-    if (!write.ok()) return FromWrite("reset", write, entry->dn, new_password);
+    if (!write.ok()) return FromWrite("reset", write, *entry, new_password);
     log::Info("directory.password_reset",
               {{"kind", "ad"}, {"dn", entry->dn}, {"must_change", must_change ? "true" : "false"}});
     return Status::Ok();

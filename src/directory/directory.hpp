@@ -101,6 +101,9 @@ class Directory {
   // the directory applies its user-change rules (minimum age, history). kVerifyFailed
   // when the old password is wrong; kPolicyRejected; kForbidden
   // "change_not_allowed" / "account_locked" / "account_disabled"; kUnavailable.
+  // Not retried behind the caller's back: a repeat of a change that went through
+  // reports the old password as wrong (checking whether the new one is already set
+  // would cost the user a counted failed sign-in).
   virtual Status ChangePassword(const Account& account, const SecretString& old_password,
                                 const SecretString& new_password) = 0;
 

@@ -135,6 +135,11 @@ Status LdapFamilyDirectory::Failure(std::string_view op, const LdapReply& reply,
   return Status::Internal(detail);
 }
 
+bool LdapFamilyDirectory::RecentlyChanged(const LdapEntry& entry) const {
+  const std::optional<TimePoint> at = StateOf(entry).password_changed_at;
+  return at.has_value() && clock_.Now() - *at < std::chrono::minutes(10);
+}
+
 Status LdapFamilyDirectory::Missing() {
   return Status::Forbidden("directory_account_missing",
                            "This account cannot be managed here. Contact the helpdesk.");

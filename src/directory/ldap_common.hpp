@@ -45,6 +45,10 @@ class LdapFamilyDirectory : public Directory {
   Status Failure(std::string_view op, const LdapReply& reply, std::string_view dn,
                  bool service_stage) const;
   void LogRefusal(std::string_view op, const LdapReply& reply, std::string_view dn) const;
+  // Whether the entry's password was set in the last few minutes: only then is a
+  // refusal of the same password taken for a retry of Latchkey's own write (a user
+  // choosing their current password again is refused like any reuse).
+  bool RecentlyChanged(const LdapEntry& entry) const;
   static Status Missing();
   static Status Disabled();
   static Status Locked();

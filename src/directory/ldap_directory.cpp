@@ -79,8 +79,6 @@ class LdapDirectory final : public LdapFamilyDirectory {
                                "Your password has expired, so it cannot be used to change it. "
                                "Reset it instead.");
       }
-      // A repeat of a change that went through: the new password is already set.
-      if (AlreadySet(entry->dn, new_password)) return Status::Ok();
       return WrongPassword();
     }
     if (write.ok()) return Status::Ok();
@@ -204,16 +202,14 @@ class LdapDirectory final : public LdapFamilyDirectory {
     return r.ok() && bind.ok();
   }
 
-  // Removes a (temporary) lockout and the failure count; `must_change` sets or
-  // clears pwdReset (nullopt: leaves it). An administrator's permanent lock stays.
+  // Removes a (temporary) lockout (ppolicy then drops the failure times itself:
+  // pwdFailureTime allows no user modification); `must_change` sets or clears
+  // pwdReset (nullopt: leaves it). An administrator's permanent lock stays.
   LdapReply ClearLockout(LdapConnection& c, const LdapEntry& e, std::optional<bool> must_change) {
     std::vector<LdapModification> mods;
     const std::string locked = e.First("pwdAccountLockedTime");
     if (!locked.empty() && !ldap_text::IsPermanentLock(locked)) {
       mods.push_back({LdapModification::Op::kDelete, "pwdAccountLockedTime", {}});
-    }
-    if (e.All("pwdFailureTime") != nullptr) {
-      mods.push_back({LdapModification::Op::kDelete, "pwdFailureTime", {}});
     }
     if (must_change.has_value()) {
       const bool has = IsTrue(e.First("pwdReset"));
@@ -264,7 +260,8 @@ class LdapDirectory final : public LdapFamilyDirectory {
     if (!write.ok()) {
       // The same password again (a retry after a lost answer) comes back as "in
       // history": if it is already the password, the reset has happened.
-      if (!(write.ppolicy_error == kPpInHistory && AlreadySet(entry->dn, new_password))) {
+      if (!(write.ppolicy_error == kPpInHistory && RecentlyChanged(*entry) &&
+            AlreadySet(entry->dn, new_password))) {
         return FromWrite("reset", write, entry->dn);
       }
       log::Info("directory.reset_already_applied", {{"kind", "ldap"}, {"dn", entry->dn}});
