@@ -13,6 +13,7 @@ PACKAGES=(
   libqrencode-dev libzxcvbn-dev libphonenumber-dev libprotobuf-dev libicu-dev
   libldap-dev libcurl4-openssl-dev zlib1g-dev
   postgresql slapd ldap-utils python3-aiosmtpd oathtool wrk curl ca-certificates openssl xxd
+  samba-ad-dc samba-ad-provision
 )
 
 missing=()

@@ -270,7 +270,7 @@ class SambaDC:
         # Test-friendly but real rules: complexity on, history 3, no minimum age, lockout
         # after 3 failures.
         self.tool("domain", "passwordsettings", "set", "--complexity=on", "--history-length=3",
-                  "--min-pwd-age=0", "--min-pwd-length=8", "--account-lockout-threshold=3",
+                  "--min-pwd-age=0", "--min-pwd-length=10", "--account-lockout-threshold=3",
                   "--account-lockout-duration=60", "--reset-account-lockout-after=60")
         # The service account and its delegated rights (docs/directories.md): reset
         # passwords, write lockoutTime and pwdLastSet on users, nothing else.
