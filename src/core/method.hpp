@@ -53,6 +53,10 @@ class CodeSender {
 // What the user typed or produced: a code, or a JSON document (a WebAuthn
 // assertion, security-question answers) as the client sent it.
 struct Answer {
+  Answer() = default;
+  // Implicit on purpose: an Answer is most often just a code.
+  Answer(SecretString c, std::string j = {})  // NOLINT(google-explicit-constructor)
+      : code(std::move(c)), json(std::move(j)) {}
   SecretString code;
   std::string json;  // a JSON value as text; empty when the method takes a code
 };
