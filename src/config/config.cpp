@@ -188,6 +188,11 @@ const std::vector<KeySpec>& Specs() {
        "region for numbers typed without a country code (\"GB\", \"US\"); empty: +CC required", 0,
        0, [](Config& c, const Value& v) { c.phone.default_region = v.s; }},
 
+      {"log", "level", Type::kString, "\"info\"", "debug, info, warn or error", 0, 0,
+       [](Config& c, const Value& v) { c.log.level = v.s; }},
+      {"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
+       [](Config& c, const Value& v) { c.log.format = v.s; }},
+
       {"directory", "kind", Type::kString, "\"builtin\"",
        "where passwords live: builtin (Latchkey's store), ldap (OpenLDAP, 389 DS, FreeIPA) or "
        "ad (Active Directory, Samba AD)",
@@ -245,11 +250,6 @@ const std::vector<KeySpec>& Specs() {
       {"directory", "policy_hints", Type::kBool, "true",
        "ad: ask the DC to apply password history to resets too (LDAP_SERVER_POLICY_HINTS)", 0,
        0, [](Config& c, const Value& v) { c.directory.policy_hints = v.b; }},
-
-      {"log", "level", Type::kString, "\"info\"", "debug, info, warn or error", 0, 0,
-       [](Config& c, const Value& v) { c.log.level = v.s; }},
-      {"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
-       [](Config& c, const Value& v) { c.log.format = v.s; }},
   };
   return specs;
 }
@@ -513,12 +513,12 @@ void Validate(ConfigLoad& load) {
   if (c.delivery.retry_max_seconds < c.delivery.retry_initial_seconds) {
     error("delivery.retry_max_seconds", "must not be less than delivery.retry_initial_seconds");
   }
-  ValidateDirectory(c, error, warn);
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
     error("log.level", "expected debug, info, warn or error");
   }
   if (c.log.format != "text" && c.log.format != "json") error("log.format", "expected text or json");
+  ValidateDirectory(c, error, warn);
 }
 
 }  // namespace

@@ -93,6 +93,10 @@ struct Config {
   struct Phone {
     std::string default_region;
   } phone;
+  struct Log {
+    std::string level = "info";
+    std::string format = "text";
+  } log;
   // Where passwords live. For "ldap" and "ad" the empty sync_filter and
   // username_attribute (and, for "ad", user_filter when not set) are filled with
   // the kind's defaults by LoadConfig.
@@ -117,10 +121,6 @@ struct Config {
     bool must_change_after_helpdesk_reset = true;
     bool policy_hints = true;
   } directory;
-  struct Log {
-    std::string level = "info";
-    std::string format = "text";
-  } log;
 
   std::string source;  // the file it was read from, or "" for built-in defaults
   // "section.key" of every key set by the file or the environment (presets fill
