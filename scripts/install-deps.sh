@@ -15,6 +15,7 @@ PACKAGES=(
   postgresql slapd ldap-utils python3-aiosmtpd oathtool wrk curl ca-certificates openssl xxd
   kannel kannel-extras
   zbar-tools librsvg2-bin
+  samba-ad-dc samba-ad-provision
 )
 
 missing=()

@@ -6,8 +6,10 @@
 #include "cli/breach_command.hpp"
 #include "cli/commands.hpp"
 #include "cli/diag_command.hpp"
+#include "cli/directory_commands.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/office_phone_command.hpp"
+#include "cli/sync_command.hpp"
 #include "crypto/sodium_random.hpp"
 #include "delivery/sender.hpp"
 
@@ -81,6 +83,20 @@ int main(int argc, char** argv) {
   user_office->add_option("NAME", office_args.username, "username")->required();
   user_office->add_option("E164", office_args.number, "the number (+442079460000)");
   user_office->add_flag("--clear", office_args.clear, "remove the office phone instead");
+  // Directory commands: sync, reset on the user's behalf, unlock.
+  bool sync_dry_run = false;
+  auto* user_sync = user->add_subcommand(
+      "sync", "import or update accounts from the LDAP/AD directory (paged search)");
+  user_sync->add_flag("--dry-run", sync_dry_run, "print the summary only, write nothing");
+  std::string helpdesk_user;
+  auto* user_reset = user->add_subcommand(
+      "reset-password",
+      "set a password on the user's behalf (read on stdin), as the helpdesk; with "
+      "[directory] must_change_after_helpdesk_reset the user must change it at next sign-in");
+  user_reset->add_option("NAME", helpdesk_user, "username")->required();
+  std::string unlock_user;
+  auto* user_unlock = user->add_subcommand("unlock", "clear the directory's lockout of an account");
+  user_unlock->add_option("NAME", unlock_user, "username")->required();
 
   auto* password_cmd = app.add_subcommand("password", "the password policy");
   password_cmd->require_subcommand(1);
@@ -124,6 +140,18 @@ int main(int argc, char** argv) {
   diag_assert->add_option("--sign-count", assert_args.sign_count, "stored signature counter")
       ->default_val(0);
   diag_assert->add_flag("--require-uv", assert_args.require_uv, "require user verification");
+  // Directory diagnostics.
+  DiagDirectoryArgs dir_args;
+  auto* diag_directory = diag->add_subcommand(
+      "directory", "look a username up in the configured directory and print its state");
+  diag_directory->add_option("NAME", dir_args.username, "username, as a user would type it")->required();
+  auto* dir_verify = diag_directory->add_flag(
+      "--verify", dir_args.verify, "read a password on stdin and check it as a sign-in would");
+  diag_directory
+      ->add_flag("--change", dir_args.change,
+                 "read the old and the new password (two lines) and change it as the user")
+      ->excludes(dir_verify);
+  // ---- end of directory diagnostics ----
 
   try {
     app.parse(argc, argv);
@@ -159,6 +187,10 @@ int main(int argc, char** argv) {
   if (*user_list) return CmdUserList(config, list_json);
   if (*user_office) return CmdUserSetOfficePhone(config, office_args, std::cout, std::cerr);
   if (*outbox_list) return CmdOutboxList(config, outbox_args);
+  if (*user_sync) return CmdUserSync(config, sync_dry_run, std::cout, std::cerr);  // directory commands
+  if (*user_reset) return CmdUserResetPassword(config, helpdesk_user, std::cin, std::cout, std::cerr);
+  if (*user_unlock) return CmdUserUnlock(config, unlock_user, std::cout, std::cerr);
+  if (*diag_directory) return CmdDiagDirectory(config, dir_args, std::cin, std::cout, std::cerr);
   if (*password_check) return CmdPasswordCheck(config, check_user, std::cin, std::cout, std::cerr);
   std::cerr << app.help();
   return kExitUsage;

@@ -2,7 +2,9 @@
 
 #include <filesystem>
 
+#include "directory/ad_directory.hpp"
 #include "directory/builtin_directory.hpp"
+#include "directory/ldap_directory.hpp"
 #include "flows/account_admin.hpp"
 #include "methods/registry.hpp"
 #include "policy/password_history.hpp"
@@ -21,6 +23,32 @@ std::string KeyFilePath(const Config& config) {
   if (db.empty()) return {};
   const auto parent = std::filesystem::path(db).parent_path();
   return (parent.empty() ? std::filesystem::path("secret.key") : parent / "secret.key").string();
+}
+
+std::unique_ptr<Directory> MakeConfiguredDirectory(const Config& config, Store& store,
+                                                   const PasswordHasher& hasher, const Clock& clock) {
+  const Config::DirectoryCfg& d = config.directory;
+  if (d.kind != "ldap" && d.kind != "ad") return MakeBuiltinDirectory(store, hasher, clock);
+  LdapDirectoryOptions o;
+  o.connect.url = d.url;
+  o.connect.start_tls = d.start_tls;
+  o.connect.ca_file = d.ca_file;
+  o.connect.connect_timeout = Millis(d.connect_timeout_ms);
+  o.connect.operation_timeout = Millis(d.operation_timeout_ms);
+  o.connect.bind_dn = d.bind_dn;
+  o.connect.bind_password = d.bind_password;
+  o.connect.pool_size = d.pool_size;
+  o.base_dn = d.base_dn;
+  o.user_filter = d.user_filter;
+  o.sync_filter = d.sync_filter;
+  o.username_attribute = d.username_attribute;
+  o.display_name_attribute = d.display_name_attribute;
+  o.mail_attribute = d.mail_attribute;
+  o.mobile_attribute = d.mobile_attribute;
+  o.page_size = d.page_size;
+  o.must_change_after_helpdesk_reset = d.must_change_after_helpdesk_reset;
+  o.policy_hints = d.policy_hints;
+  return d.kind == "ad" ? MakeAdDirectory(std::move(o), clock) : MakeLdapDirectory(std::move(o), clock);
 }
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate) {
@@ -58,7 +86,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate)
   rt->policy = std::make_unique<PasswordPolicy>(std::move(policy).value());
   rt->history = std::make_unique<PasswordHistory>(*rt->hasher, rt->keys);
   rt->methods = MakeDefaultRegistry(config, *rt->hasher);
-  rt->directory = MakeBuiltinDirectory(*rt->store, *rt->hasher, rt->clock);
+  rt->directory = MakeConfiguredDirectory(config, *rt->store, *rt->hasher, rt->clock);
   rt->admin = std::make_unique<AccountAdmin>(*rt->store, *rt->hasher, *rt->policy, *rt->history,
                                              *rt->methods, rt->keys, rt->clock, rt->random,
                                              config.phone.default_region,

@@ -45,6 +45,11 @@ struct Runtime {
 // database when that is empty.
 std::string KeyFilePath(const Config& config);
 
+// The directory [directory] kind names: builtin (on `store`), ldap or ad. Connects
+// lazily: an unreachable server shows at the first call (and in /readyz).
+std::unique_ptr<Directory> MakeConfiguredDirectory(const Config& config, Store& store,
+                                                   const PasswordHasher& hasher, const Clock& clock);
+
 // Opens the store (migrating it first when `migrate`) and builds every part.
 // kUnavailable when the database or the key file cannot be used.
 Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config, bool migrate);

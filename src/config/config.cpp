@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 
+#include "directory/ldap_text.hpp"
+
 extern char** environ;  // POSIX: the process environment
 
 namespace latchkey {
@@ -201,6 +203,13 @@ const std::vector<KeySpec>& Specs() {
        [](Config& c, const Value& v) { c.flows.lifetime_minutes = static_cast<int>(v.i); }},
       {"flows", "max_failures", Type::kInt, "5", "wrong answers that end (block) a flow", 1, 100,
        [](Config& c, const Value& v) { c.flows.max_failures = static_cast<int>(v.i); }},
+      {"flows", "gates_required", Type::kInt, "1",
+       "verification gates for a reset or unlock: 1, or 2 different methods", 1, 2,
+       [](Config& c, const Value& v) { c.flows.gates_required = static_cast<int>(v.i); }},
+      {"flows", "require_strong_gate", Type::kBool, "true",
+       "when a person has an authenticator app or security key, one gate must be it (or a "
+       "recovery code): a reset cannot bypass MFA",
+       0, 0, [](Config& c, const Value& v) { c.flows.require_strong_gate = v.b; }},
 
       {"codes", "length", Type::kInt, "6", "digits in a one-time code", 6, 10,
        [](Config& c, const Value& v) { c.codes.length = static_cast<int>(v.i); }},
@@ -383,6 +392,64 @@ const std::vector<KeySpec>& Specs() {
        [](Config& c, const Value& v) { c.log.level = v.s; }},
       {"log", "format", Type::kString, "\"text\"", "text (key=value) or json", 0, 0,
        [](Config& c, const Value& v) { c.log.format = v.s; }},
+
+      {"directory", "kind", Type::kString, "\"builtin\"",
+       "where passwords live: builtin (Latchkey's store), ldap (OpenLDAP, 389 DS, FreeIPA) or "
+       "ad (Active Directory, Samba AD)",
+       0, 0, [](Config& c, const Value& v) { c.directory.kind = v.s; }},
+      {"directory", "url", Type::kString, "\"\"", "ldap://host:port or ldaps://host:port", 0, 0,
+       [](Config& c, const Value& v) { c.directory.url = v.s; }},
+      {"directory", "bind_dn", Type::kString, "\"\"", "the service account's DN", 0, 0,
+       [](Config& c, const Value& v) { c.directory.bind_dn = v.s; }},
+      {"directory", "bind_password", Type::kSecret, "\"\"",
+       "the service account's password (prefer bind_password_file)", 0, 0,
+       [](Config& c, const Value& v) { c.directory.bind_password = SecretString(v.s); }},
+      {"directory", "base_dn", Type::kString, "\"\"", "where users are searched (subtree)", 0, 0,
+       [](Config& c, const Value& v) { c.directory.base_dn = v.s; }},
+      {"directory", "user_filter", Type::kString, "\"(uid={username})\"",
+       "finds one user; {username} is replaced, escaped per RFC 4515 (ad default: "
+       "sAMAccountName)",
+       0, 0, [](Config& c, const Value& v) { c.directory.user_filter = v.s; }},
+      {"directory", "sync_filter", Type::kString, "\"\"",
+       "selects the users `latchkey user sync` imports; empty: every person of the kind", 0, 0,
+       [](Config& c, const Value& v) { c.directory.sync_filter = v.s; }},
+      {"directory", "username_attribute", Type::kString, "\"\"",
+       "the attribute that holds the username; empty: uid (ldap), sAMAccountName (ad)", 0, 0,
+       [](Config& c, const Value& v) { c.directory.username_attribute = v.s; }},
+      {"directory", "display_name_attribute", Type::kString, "\"displayName\"",
+       "the person's name (cn when absent)", 0, 0,
+       [](Config& c, const Value& v) { c.directory.display_name_attribute = v.s; }},
+      {"directory", "mail_attribute", Type::kString, "\"mail\"",
+       "candidate email address for sync; empty: not read", 0, 0,
+       [](Config& c, const Value& v) { c.directory.mail_attribute = v.s; }},
+      {"directory", "mobile_attribute", Type::kString, "\"mobile\"",
+       "candidate mobile number for sync; empty: not read", 0, 0,
+       [](Config& c, const Value& v) { c.directory.mobile_attribute = v.s; }},
+      {"directory", "start_tls", Type::kBool, "true",
+       "with ldap:// URLs: StartTLS, required (false: plaintext, ldap only)", 0, 0,
+       [](Config& c, const Value& v) { c.directory.start_tls = v.b; }},
+      {"directory", "ca_file", Type::kString, "\"\"",
+       "CA bundle for the directory's certificate; empty: the system's", 0, 0,
+       [](Config& c, const Value& v) { c.directory.ca_file = v.s; }},
+      {"directory", "connect_timeout_ms", Type::kInt, "5000",
+       "connect and TLS handshake timeout", 100, 600000,
+       [](Config& c, const Value& v) { c.directory.connect_timeout_ms = static_cast<int>(v.i); }},
+      {"directory", "operation_timeout_ms", Type::kInt, "10000",
+       "timeout of every directory operation (and of waiting for a free connection)", 100,
+       600000,
+       [](Config& c, const Value& v) { c.directory.operation_timeout_ms = static_cast<int>(v.i); }},
+      {"directory", "pool_size", Type::kInt, "4", "directory connections kept open at most", 1,
+       256, [](Config& c, const Value& v) { c.directory.pool_size = static_cast<int>(v.i); }},
+      {"directory", "page_size", Type::kInt, "500", "entries per page of the sync's paged search",
+       1, 100000, [](Config& c, const Value& v) { c.directory.page_size = static_cast<int>(v.i); }},
+      {"directory", "must_change_after_helpdesk_reset", Type::kBool, "true",
+       "a password the helpdesk set must be changed at next sign-in (AD pwdLastSet=0, ppolicy "
+       "pwdReset)",
+       0, 0,
+       [](Config& c, const Value& v) { c.directory.must_change_after_helpdesk_reset = v.b; }},
+      {"directory", "policy_hints", Type::kBool, "true",
+       "ad: ask the DC to apply password history to resets too (LDAP_SERVER_POLICY_HINTS)", 0,
+       0, [](Config& c, const Value& v) { c.directory.policy_hints = v.b; }},
   });
   return specs;
 }
@@ -723,6 +790,69 @@ void ValidateSecurityQuestions(const Config& c, const Report& error, const Repor
   }
 }
 
+template <class Error, class Warn>
+void ValidateDirectory(Config& c, const Error& error, const Warn& warn) {
+  Config::DirectoryCfg& d = c.directory;
+  if (d.kind != "builtin" && d.kind != "ldap" && d.kind != "ad") {
+    error("directory.kind", "expected builtin, ldap or ad");
+    return;
+  }
+  if (d.kind == "builtin") {
+    if (!d.url.empty()) warn("directory.url", "ignored: directory.kind is builtin");
+    return;
+  }
+  const bool ad = d.kind == "ad";
+  if (ad && !c.IsExplicit("directory.user_filter")) {
+    d.user_filter = "(&(objectCategory=person)(objectClass=user)(sAMAccountName={username}))";
+  }
+  if (d.sync_filter.empty()) {
+    d.sync_filter = ad ? "(&(objectCategory=person)(objectClass=user))" : "(objectClass=inetOrgPerson)";
+  }
+  if (d.username_attribute.empty()) d.username_attribute = ad ? "sAMAccountName" : "uid";
+  const bool ldaps = d.url.rfind("ldaps://", 0) == 0;
+  const bool ldap = d.url.rfind("ldap://", 0) == 0;
+  if (d.url.empty()) {
+    error("directory.url", "required with kind = \"" + d.kind + "\": ldap://host:port or ldaps://host:port");
+  } else if (!ldaps && !ldap) {
+    error("directory.url", "expected ldap://host:port or ldaps://host:port");
+  } else if (ldap && !d.start_tls) {
+    if (ad) {
+      error("directory.start_tls",
+            "Active Directory takes passwords only over an encrypted connection: use ldaps:// "
+            "or start_tls = true");
+    } else {
+      warn("directory.start_tls", "false: passwords cross the network unencrypted");
+    }
+  }
+  if (d.base_dn.empty()) error("directory.base_dn", "required: where users are searched, e.g. \"ou=people,dc=example,dc=org\"");
+  if (d.bind_dn.empty()) error("directory.bind_dn", "required: the service account that resets passwords");
+  if (!d.bind_dn.empty() && d.bind_password.empty()) {
+    error("directory.bind_password", "bind_dn is set but no password (bind_password_file)");
+  }
+  std::string why;
+  if (!ldap_text::IsValidFilterTemplate(d.user_filter, true, &why)) error("directory.user_filter", why);
+  if (!ldap_text::IsValidFilterTemplate(d.sync_filter, false, &why)) error("directory.sync_filter", why);
+  if (!d.ca_file.empty()) {
+    std::ifstream ca(d.ca_file);
+    if (!ca) error("directory.ca_file", "cannot read " + d.ca_file);
+  }
+  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"directory.username_attribute", &d.username_attribute},
+                                   {"directory.display_name_attribute", &d.display_name_attribute}}) {
+    if (value->empty()) error(key, "must name an attribute");
+  }
+  for (const auto& [key, value] : {std::pair<const char*, const std::string*>{"directory.username_attribute", &d.username_attribute},
+                                   {"directory.display_name_attribute", &d.display_name_attribute},
+                                   {"directory.mail_attribute", &d.mail_attribute},
+                                   {"directory.mobile_attribute", &d.mobile_attribute}}) {
+    for (const char ch : *value) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != ';' && ch != '.') {
+        error(key, "\"" + *value + "\" is not an attribute name");
+        break;
+      }
+    }
+  }
+}
+
 void Validate(ConfigLoad& load) {
   Config& c = load.config;
   auto error = [&](const std::string& key, const std::string& msg) {
@@ -830,6 +960,7 @@ void Validate(ConfigLoad& load) {
     error("log.level", "expected debug, info, warn or error");
   }
   if (c.log.format != "text" && c.log.format != "json") error("log.format", "expected text or json");
+  ValidateDirectory(c, error, warn);
 }
 
 }  // namespace

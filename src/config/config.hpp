@@ -82,6 +82,8 @@ struct Config {
   struct Flows {
     int lifetime_minutes = 15;
     int max_failures = 5;
+    int gates_required = 1;
+    bool require_strong_gate = true;
   } flows;
   struct Codes {
     int length = 6;
@@ -179,6 +181,30 @@ struct Config {
     std::string level = "info";
     std::string format = "text";
   } log;
+  // Where passwords live. For "ldap" and "ad" the empty sync_filter and
+  // username_attribute (and, for "ad", user_filter when not set) are filled with
+  // the kind's defaults by LoadConfig.
+  struct DirectoryCfg {
+    std::string kind = "builtin";  // builtin | ldap | ad
+    std::string url;               // ldap://host:port or ldaps://host:port
+    std::string bind_dn;
+    SecretString bind_password;
+    std::string base_dn;
+    std::string user_filter = "(uid={username})";
+    std::string sync_filter;
+    std::string username_attribute;
+    std::string display_name_attribute = "displayName";
+    std::string mail_attribute = "mail";
+    std::string mobile_attribute = "mobile";
+    bool start_tls = true;
+    std::string ca_file;
+    int connect_timeout_ms = 5000;
+    int operation_timeout_ms = 10000;
+    int pool_size = 4;
+    int page_size = 500;
+    bool must_change_after_helpdesk_reset = true;
+    bool policy_hints = true;
+  } directory;
 
   std::string source;  // the file it was read from, or "" for built-in defaults
   // "section.key" of every key set by the file or the environment (presets fill

@@ -375,5 +375,72 @@ TEST(ConfigTest, DefaultTomlParsesBackToTheDefaults) {
   EXPECT_EQ(load.config.server.listen, "127.0.0.1:8080");
 }
 
+TEST(DirectoryConfigTest, BuiltinByDefaultWithTheContractsFilter) {
+  const ConfigLoad load = LoadConfig("", {});
+  EXPECT_EQ(load.config.directory.kind, "builtin");
+  EXPECT_EQ(load.config.directory.user_filter, "(uid={username})");
+}
+
+TEST(DirectoryConfigTest, LdapNeedsItsKeysAndNamesEachMissingOne) {
+  TempDir dir;
+  const ConfigLoad load =
+      LoadConfig(Write(dir, "c.toml", "[directory]\nkind = \"ldap\"\nuser_filter = \"uid={username}\"\n"), {});
+  EXPECT_FALSE(load.ok());
+  for (const char* key : {"directory.url", "directory.base_dn", "directory.bind_dn",
+                          "directory.user_filter"}) {
+    ASSERT_NE(Find(load, key), nullptr) << key;
+    EXPECT_TRUE(Find(load, key)->error) << key;
+  }
+  EXPECT_NE(Find(load, "directory.user_filter")->message.find("parenthesised"), std::string::npos);
+  const ConfigLoad bad_kind = LoadConfig(Write(dir, "k.toml", "[directory]\nkind = \"nis\"\n"), {});
+  ASSERT_NE(Find(bad_kind, "directory.kind"), nullptr);
+}
+
+TEST(DirectoryConfigTest, CompleteLdapConfigWithThePasswordInAFile) {
+  TempDir dir;
+  const std::string pw = Write(dir, "pw", "s3rvice\n");
+  const std::string text = "[directory]\nkind = \"ldap\"\nurl = \"ldap://ldap.example.org\"\n"
+                           "bind_dn = \"cn=latchkey,ou=services,dc=example,dc=org\"\n"
+                           "bind_password_file = \"" + pw + "\"\nbase_dn = \"ou=people,dc=example,dc=org\"\n";
+  const ConfigLoad load = LoadConfig(Write(dir, "c.toml", text), {});
+  ASSERT_TRUE(load.ok()) << (load.problems.empty() ? "" : load.problems[0].key + ": " + load.problems[0].message);
+  const Config::DirectoryCfg& d = load.config.directory;
+  EXPECT_EQ(d.bind_password.view(), "s3rvice");
+  EXPECT_EQ(d.username_attribute, "uid");
+  EXPECT_EQ(d.sync_filter, "(objectClass=inetOrgPerson)");
+  EXPECT_TRUE(d.start_tls);
+  // Plaintext is allowed for ldap, with a warning.
+  const ConfigLoad plain = LoadConfig(Write(dir, "p.toml", text + "start_tls = false\n"), {});
+  EXPECT_TRUE(plain.ok());
+  ASSERT_NE(Find(plain, "directory.start_tls"), nullptr);
+  EXPECT_FALSE(Find(plain, "directory.start_tls")->error);
+}
+
+TEST(DirectoryConfigTest, AdGetsItsDefaultsAndRefusesPlaintext) {
+  TempDir dir;
+  const std::string pw = Write(dir, "pw", "s3rvice");
+  const std::string text = "[directory]\nkind = \"ad\"\nurl = \"ldaps://dc1.corp.example\"\n"
+                           "bind_dn = \"CN=svc,OU=Service,DC=corp,DC=example\"\n"
+                           "bind_password_file = \"" + pw + "\"\nbase_dn = \"OU=Staff,DC=corp,DC=example\"\n";
+  const ConfigLoad load = LoadConfig(Write(dir, "c.toml", text), {});
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.directory.user_filter,
+            "(&(objectCategory=person)(objectClass=user)(sAMAccountName={username}))");
+  EXPECT_EQ(load.config.directory.username_attribute, "sAMAccountName");
+  // An explicit filter is kept.
+  const ConfigLoad own = LoadConfig(
+      Write(dir, "o.toml", text + "user_filter = \"(userPrincipalName={username})\"\n"), {});
+  EXPECT_EQ(own.config.directory.user_filter, "(userPrincipalName={username})");
+  // The environment can switch the URL; plaintext LDAP is an error for AD.
+  const ConfigLoad plain = LoadConfig(
+      Write(dir, "c2.toml", text + "start_tls = false\n"),
+      {{"LATCHKEY_DIRECTORY_URL", "ldap://dc1.corp.example"}});
+  ASSERT_NE(Find(plain, "directory.start_tls"), nullptr);
+  EXPECT_TRUE(Find(plain, "directory.start_tls")->error);
+  const ConfigLoad missing_ca =
+      LoadConfig(Write(dir, "c3.toml", text + "ca_file = \"/nonexistent/ca.pem\"\n"), {});
+  ASSERT_NE(Find(missing_ca, "directory.ca_file"), nullptr);
+}
+
 }  // namespace
 }  // namespace latchkey

@@ -3,6 +3,7 @@
 #include "core/clock.hpp"
 #include "core/store.hpp"
 #include "crypto/password_hasher.hpp"
+#include "text/unicode.hpp"
 
 namespace latchkey {
 namespace {
@@ -72,9 +73,80 @@ class BuiltinDirectory final : public Directory {
     });
   }
 
+  // The helpdesk's reset sets the password only: the builtin store has no "must
+  // change at next sign-in" flag yet.
+  Status HelpdeskResetPassword(const Account& account, const SecretString& new_password) override {
+    return ResetPassword(account, new_password);
+  }
+
+  Status ChangePassword(const Account& account, const SecretString& old_password,
+                        const SecretString& new_password) override {
+    Result<std::optional<Account>> fresh = FindById(account.id);
+    if (!fresh.ok()) return fresh.status();
+    if (!fresh->has_value()) return Status::Forbidden("directory_account_missing", "This account no longer exists.");
+    if ((*fresh)->status == AccountStatus::kDisabled) {
+      return Status::Forbidden("account_disabled", "This account is disabled. Contact the helpdesk.");
+    }
+    LK_RETURN_IF_ERROR(VerifyPassword(**fresh, old_password));
+    return ResetPassword(**fresh, new_password);
+  }
+
+  Result<DirectoryAccountState> ReadState(const Account& account) override {
+    Result<std::optional<Account>> fresh = FindById(account.id);
+    if (!fresh.ok()) return fresh.status();
+    if (!fresh->has_value()) return Status::Forbidden("directory_account_missing", "This account no longer exists.");
+    return StateOf(**fresh);
+  }
+
+  Result<std::optional<DirectoryUser>> Lookup(std::string_view username) override {
+    const std::optional<std::string> key = UsernameKey(username);
+    if (!key) return std::optional<DirectoryUser>();
+    std::optional<Account> found;
+    LK_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+      Result<std::optional<Account>> a = tx.accounts().FindByUsernameKey(*key);
+      if (!a.ok()) return a.status();
+      found = std::move(*a);
+      return Status::Ok();
+    }));
+    if (!found) return std::optional<DirectoryUser>();
+    DirectoryUser u;
+    u.username = found->username;
+    u.display_name = found->display_name;
+    u.state = StateOf(*found);
+    return std::optional<DirectoryUser>(std::move(u));
+  }
+
+  Status ForEachUser(const std::function<Status(const DirectoryUser&)>&) override {
+    return Status::InvalidArgument(
+        "nothing_to_sync",
+        "The builtin directory is Latchkey's own store: there is nothing to import. Set "
+        "[directory] kind = \"ldap\" or \"ad\" to sync from a directory.");
+  }
+
   Status Ping() override { return Status::Ok(); }  // it is the store, which /readyz checks
 
  private:
+  Result<std::optional<Account>> FindById(AccountId id) {
+    std::optional<Account> found;
+    LK_RETURN_IF_ERROR(store_.Read([&](Tx& tx) -> Status {
+      Result<std::optional<Account>> a = tx.accounts().FindById(id);
+      if (!a.ok()) return a.status();
+      found = std::move(*a);
+      return Status::Ok();
+    }));
+    return found;
+  }
+
+  DirectoryAccountState StateOf(const Account& a) const {
+    DirectoryAccountState s;
+    s.disabled = a.status == AccountStatus::kDisabled;
+    s.locked = a.status == AccountStatus::kLocked ||
+               (a.locked_until.has_value() && *a.locked_until > clock_.Now());
+    s.password_changed_at = a.password_changed_at;
+    s.failed_attempts = a.failed_logins;
+    return s;
+  }
+
   Store& store_;
   const PasswordHasher& hasher_;
   const Clock& clock_;

@@ -36,7 +36,22 @@ class RefusingDirectory final : public Directory {
     ++calls;
     return answer_;
   }
+  Status HelpdeskResetPassword(const Account&, const SecretString&) override { return answer_; }
+  Status ChangePassword(const Account&, const SecretString&, const SecretString&) override {
+    return answer_;
+  }
   Status Unlock(const Account&) override { return answer_; }
+  Result<DirectoryAccountState> ReadState(const Account&) override {
+    if (answer_.ok()) return DirectoryAccountState{};
+    return answer_;
+  }
+  Result<std::optional<DirectoryUser>> Lookup(std::string_view) override {
+    if (answer_.ok()) return std::optional<DirectoryUser>();
+    return answer_;
+  }
+  Status ForEachUser(const std::function<Status(const DirectoryUser&)>&) override {
+    return answer_;
+  }
   Status Ping() override { return answer_; }
   int calls = 0;
 
