@@ -205,6 +205,8 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   FlowSettings fs;
   fs.lifetime = std::chrono::minutes(config.flows.lifetime_minutes);
   fs.max_failures = config.flows.max_failures;
+  fs.gates_required = config.flows.gates_required;
+  fs.require_strong_gate = config.flows.require_strong_gate;
   fs.start_per_ip = config.limits.flow_start_per_ip;
   fs.start_per_account = config.limits.flow_start_per_account;
   fs.verify_per_ip = config.limits.verify_per_ip;
@@ -263,7 +265,7 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   ho.password_check_per_ip = config.limits.password_check_per_ip;
   ho.organisation = config.branding.organisation_name;
   HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory, *rt.policy, limiter, &signin,
-                                 &security_info});
+                                 &security_info, rt.methods.get()});
   if (Status st = server.Bind(); !st.ok()) {
     std::cerr << "latchkey: " << st.detail() << "\n";
     return kExitUnavailable;

@@ -49,6 +49,10 @@ class EnrollmentRepository {
   // kNotFound if gone.
   virtual Status Update(const Enrollment& enrollment) = 0;
   virtual Status Delete(std::string_view enrollment_id) = 0;
+  // Whether another account has an active enrollment of `kind` with this lookup
+  // (a security key's credential id may belong to one account only).
+  virtual Result<bool> ActiveElsewhere(MethodKind kind, std::string_view lookup,
+                                       AccountId account_id) = 0;
 };
 
 class FlowRepository {

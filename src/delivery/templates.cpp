@@ -118,6 +118,17 @@ const Builtin kBuiltins[] = {
      "If this was not you, contact the helpdesk straight away: someone else may have\n"
      "access to your account.\n"
      "{{helpdesk_line}}"},
+    {"account_unlocked", "{{organisation}}: your account was unlocked",
+     "Hello {{display_name}},\n"
+     "\n"
+     "Your {{organisation}} account ({{username}}) was unlocked on {{time}} (UTC),\n"
+     "after verification by {{method}}. Your password was not changed.\n"
+     "\n"
+     "If this was you, there is nothing more to do.\n"
+     "\n"
+     "If this was not you, contact the helpdesk straight away and change your password:\n"
+     "someone else may know it.\n"
+     "{{helpdesk_line}}"},
 };
 
 std::vector<std::string> Placeholders(const std::string& text) {
@@ -176,6 +187,9 @@ const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalog
         "helpdesk"}},
       {"password_changed_self",
        {"organisation", "display_name", "username", "time", "helpdesk_line", "helpdesk"}},
+      {"account_unlocked",
+       {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
+        "helpdesk"}},
   };
   return c;
 }

@@ -1,4 +1,5 @@
 #include "flows/flow_service.hpp"
+#include "flows/gate_rules.hpp"
 
 #include <ctime>
 #include <limits>
@@ -69,7 +70,19 @@ struct FlowService::Loaded {
 };
 
 FlowService::FlowService(FlowDeps deps, FlowSettings settings)
-    : d_(std::move(deps)), settings_(std::move(settings)) {}
+    : d_(std::move(deps)), settings_(std::move(settings)) {
+  rules_.require_strong = settings_.require_strong_gate;
+  const MethodRegistry* methods = &d_.methods;
+  rules_.secondary_only = [methods](MethodKind kind) {
+    const Method* m = methods->Find(kind);
+    return m != nullptr && m->SecondaryOnly();
+  };
+}
+
+FlowView FlowService::Offer(FlowView view) const {
+  view.offered = OfferedOptions(view.flow, rules_);
+  return view;
+}
 
 void FlowService::Notify() {
   if (d_.on_enqueue) d_.on_enqueue();
@@ -195,7 +208,22 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
           f.options.push_back({d_.random.Token(kOptionIdBytes), e.kind, e.hint, e.id});
         }
       }
-      if (f.options.empty()) reason = "no_methods";
+      DropUnusableOptions(f, Rules());
+      if (f.options.empty()) {
+        reason = "no_methods";
+      } else if (f.gates_required > 1 && OfferedOptions(f, Rules()).empty()) {
+        reason = "no_methods";
+      } else if (f.gates_required > 1) {
+        // Two gates need two different methods that can be combined.
+        bool two = false;
+        for (const GateOption& first : f.options) {
+          if (!CheckGate(f, first, Rules()).ok()) continue;
+          Flow after = f;
+          after.passed.push_back(first.id);
+          two = two || !OfferedOptions(after, Rules()).empty();
+        }
+        if (!two) reason = "not_enough_methods";
+      }
     }
     if (reason.empty()) f.account_id = (*acc)->id;
     return Status::Ok();
@@ -220,7 +248,7 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
   if (!st.ok()) return st;
   if (!limited.ok()) return limited;
   log::Info("flow.start", {{"flow", std::string(f.ref())}, {"kind", std::string(ToString(f.kind))}});
-  return FlowView{id, std::move(f), FlowState::kChooseMethod};
+  return Offer(FlowView{id, std::move(f), FlowState::kChooseMethod});
 }
 
 Result<FlowView> FlowService::Get(std::string_view flow_id) {
@@ -240,7 +268,7 @@ Result<FlowView> FlowService::Get(std::string_view flow_id) {
   if (!st.ok()) return st;
   view.id = std::string(flow_id);
   view.state = view.flow.EffectiveState(d_.clock.Now());
-  return view;
+  return Offer(std::move(view));
 }
 
 // Challenge and Verify read the flow on any connection, do their work, and then
@@ -267,9 +295,7 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
   if (opt == nullptr) {
     return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
   }
-  if (f.HasPassed(opt->id)) {
-    return Status::OutOfOrder("You have already used that method. Choose another one.");
-  }
+  LK_RETURN_IF_ERROR(CheckGate(f, *opt, Rules()));
   Method* m = d_.methods.Find(opt->kind);
   if (m == nullptr) return Status::Internal("no method registered for an offered option");
   const Enrollment* e = nullptr;
@@ -289,6 +315,7 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
   std::string blob = f.method_state[opt->id];
   std::string response;
   GateContext ctx{d_.clock, d_.random, d_.keys, f.id_hash, opt->id, sender, blob, &response};
+  ctx.subject = f.subject_key;
   const std::string method(ToString(opt->kind));
   const Status begun = m->Begin(ctx, e);
   const std::string option = opt->id;
@@ -320,7 +347,7 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
   if (!st.ok()) return st;
   if (!begun.ok()) return begun;
   if (!real.messages.empty()) Notify();
-  return FlowView{std::string(flow_id), std::move(f), FlowState::kVerify};
+  return Offer(FlowView{std::string(flow_id), std::move(f), FlowState::kVerify, std::move(response)});
 }
 
 Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view option_id,
@@ -343,9 +370,7 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
   if (opt == nullptr) {
     return Status::InvalidArgument("unknown_method", "Choose one of the offered methods.", "method");
   }
-  if (f.HasPassed(opt->id)) {
-    return Status::OutOfOrder("You have already used that method. Choose another one.");
-  }
+  LK_RETURN_IF_ERROR(CheckGate(f, *opt, Rules()));
   if (f.active_option != opt->id) return Status::OutOfOrder("Ask for a code first.");
   Method* m = d_.methods.Find(opt->kind);
   if (m == nullptr) return Status::Internal("no method registered for an offered option");
@@ -362,7 +387,9 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
                                      settings_.helpdesk};
   PhantomCodeSender no_send(d_.limiter, d_.keys, messages, f.subject_key);  // Verify never sends
   std::string blob = f.method_state[opt->id];
-  GateContext ctx{d_.clock, d_.random, d_.keys, f.id_hash, opt->id, no_send, blob, nullptr};
+  std::string response;
+  GateContext ctx{d_.clock, d_.random, d_.keys, f.id_hash, opt->id, no_send, blob, &response};
+  ctx.subject = f.subject_key;
   const std::string method(ToString(opt->kind));
   const std::string option = opt->id;
   std::optional<Enrollment> updated;
@@ -382,6 +409,9 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
     used = std::move(updated);
     used->last_used_at = now;
   } else if (checked.code() == Errc::kVerifyFailed) {
+    // The method's state changes on a wrong answer too: a challenge is spent, a new
+    // set of questions drawn.
+    f.method_state[option] = blob;
     ++f.failures;
     if (f.failures >= settings_.max_failures) {
       f.state = FlowState::kBlocked;
@@ -411,7 +441,115 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
   if (!st.ok()) return st;
   if (!outcome.ok()) return outcome;
   const FlowState state = f.state;
-  return FlowView{std::string(flow_id), std::move(f), state};
+  return Offer(FlowView{std::string(flow_id), std::move(f), state});
+}
+
+Result<bool> FlowService::NotifyAddresses(Tx& tx, const Account& account,
+                                          const std::vector<Enrollment>& enrollments,
+                                          const std::string& template_id, MethodKind method,
+                                          TimePoint now) {
+  bool enqueued = false;
+  for (const Enrollment& e : enrollments) {
+    if (e.kind != MethodKind::kEmail || e.state != EnrollmentState::kActive || e.secret.empty()) {
+      continue;
+    }
+    Result<RenderedMessage> r = d_.templates.Render(
+        template_id,
+        {{"organisation", settings_.organisation},
+         {"display_name", account.display_name.empty() ? account.username : account.display_name},
+         {"username", account.username},
+         {"time", UtcTime(now)},
+         {"method", MethodPhrase(method)},
+         {"helpdesk", settings_.helpdesk},
+         {"helpdesk_line", HelpdeskLine(settings_.helpdesk)}});
+    if (!r.ok()) return r.status();
+    OutboundMessage m;
+    m.channel = Channel::kEmail;
+    m.template_id = template_id;
+    m.to = std::string(e.secret.view());
+    m.to_hint = e.hint;
+    m.subject = r->subject;
+    m.body = SecretString(std::move(r->body));
+    m.account_id = account.id;
+    Result<std::int64_t> id =
+        tx.outbox().Enqueue(m, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
+    if (!id.ok()) return id.status();
+    enqueued = true;
+  }
+  return enqueued;
+}
+
+// Unlock: the gates are passed; the directory clears its lock, and Latchkey its
+// own sign-in lockout. The password stays as it is.
+Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Account& account,
+                                             std::string_view ip) {
+  std::string subject;
+  MethodKind last_method = MethodKind::kEmail;
+  Status st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    Flow& f = l->flow;
+    const TimePoint now = d_.clock.Now();
+    LK_RETURN_IF_ERROR(CheckActive(f, now, true));
+    if (f.completing_until && *f.completing_until > now) {
+      return Status::Conflict("Your account is being unlocked. Wait a moment and reload.");
+    }
+    f.completing_until = now + settings_.completion_lease;
+    f.updated_at = now;
+    subject = l->subject();
+    if (!f.passed.empty()) {
+      if (const GateOption* o = f.FindOption(f.passed.back())) last_method = o->kind;
+    }
+    return tx.flows().Update(f);
+  });
+  if (!st.ok()) return st;
+
+  const Status unlocked = d_.directory.Unlock(account);
+  FlowView view;
+  bool enqueued = false;
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    Result<Loaded> l = Load(tx, flow_id);
+    if (!l.ok()) return l.status();
+    Flow& f = l->flow;
+    const TimePoint now = d_.clock.Now();
+    f.completing_until.reset();
+    f.updated_at = now;
+    if (!unlocked.ok()) {
+      LK_RETURN_IF_ERROR(tx.flows().Update(f));
+      Audit(tx, f, "account.unlock", "failed", unlocked.reason(), ToString(last_method), ip, subject);
+      return Status::Ok();
+    }
+    f.state = FlowState::kDone;
+    LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    LK_RETURN_IF_ERROR(ClearSignInLockout(tx, account.id, now));
+    Audit(tx, f, "account.unlock", "ok", "", ToString(last_method), ip, subject);
+    Result<bool> told = NotifyAddresses(tx, account, l->enrollments, "account_unlocked", last_method, now);
+    if (!told.ok()) return told.status();
+    enqueued = *told;
+    view.flow = f;
+    return Status::Ok();
+  });
+  if (!unlocked.ok()) {
+    log::Warn("flow.directory_unlock_failed", {{"error", unlocked.ToString()}});
+    return unlocked;
+  }
+  if (!st.ok()) return st;
+  if (enqueued) Notify();
+  log::Info("account.unlock", {{"flow", std::string(view.flow.ref())}});
+  view.id = std::string(flow_id);
+  view.state = FlowState::kDone;
+  return view;
+}
+
+// Forgets failed sign-ins, as a successful reset or unlock should.
+Status FlowService::ClearSignInLockout(Tx& tx, AccountId account_id, TimePoint now) {
+  Result<std::optional<Account>> fresh = tx.accounts().FindById(account_id);
+  if (!fresh.ok()) return fresh.status();
+  if (!fresh->has_value() || (*fresh)->signin_state.empty()) return Status::Ok();
+  Account a = **fresh;
+  a.signin_state.clear();
+  a.updated_at = now;
+  return tx.accounts().Update(a);
 }
 
 Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretString& new_password,
@@ -422,11 +560,13 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
   std::optional<Account> account;
   std::vector<Enrollment> enrollments;
   std::vector<std::string> recent;
+  FlowKind kind = FlowKind::kReset;
   const PasswordRules& rules = d_.policy.rules();
   Status st = d_.store.Read([&](Tx& tx) -> Status {
     Result<Loaded> l = Load(tx, flow_id);
     if (!l.ok()) return l.status();
     LK_RETURN_IF_ERROR(CheckActive(l->flow, d_.clock.Now(), true));
+    kind = l->flow.kind;
     account = l->account;
     enrollments = std::move(l->enrollments);
     if (account && rules.history != 0) {
@@ -439,6 +579,10 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
   });
   if (!st.ok()) return st;
   if (!account) return Status::OutOfOrder("Verify your identity first.");
+  if (kind == FlowKind::kUnlock) return CompleteUnlock(flow_id, *account, ip);
+  if (new_password.empty()) {
+    return Status::InvalidArgument("missing_field", "Choose a new password.", "new_password");
+  }
   PolicyVerdict verdict =
       d_.policy.Check(new_password, PersonFor(*account, enrollments, settings_.organisation));
   // The history digest is needed to record the new password too, so it is made
@@ -516,6 +660,7 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
     }
     f.state = FlowState::kDone;
     LK_RETURN_IF_ERROR(tx.flows().Update(f));
+    LK_RETURN_IF_ERROR(ClearSignInLockout(tx, account->id, now));
     Audit(tx, f, "password.reset", "ok", "", ToString(last_method), ip, subject);
     if (!digest.empty()) {
       // Remember the new password for the history rule (the salt on first use).
@@ -534,33 +679,9 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
           rules.history < 0 ? std::numeric_limits<int>::max() : std::max(rules.history, 1)));
     }
     // Tell the user at every registered address ("if this wasn't you...").
-    for (const Enrollment& e : l->enrollments) {
-      if (e.kind != MethodKind::kEmail || e.state != EnrollmentState::kActive || e.secret.empty()) {
-        continue;
-      }
-      Result<RenderedMessage> r = d_.templates.Render(
-          "password_changed",
-          {{"organisation", settings_.organisation},
-           {"display_name", account->display_name.empty() ? account->username : account->display_name},
-           {"username", account->username},
-           {"time", UtcTime(now)},
-           {"method", MethodPhrase(last_method)},
-           {"helpdesk", settings_.helpdesk},
-           {"helpdesk_line", HelpdeskLine(settings_.helpdesk)}});
-      if (!r.ok()) return r.status();
-      OutboundMessage m;
-      m.channel = Channel::kEmail;
-      m.template_id = "password_changed";
-      m.to = std::string(e.secret.view());
-      m.to_hint = e.hint;
-      m.subject = r->subject;
-      m.body = SecretString(std::move(r->body));
-      m.account_id = account->id;
-      Result<std::int64_t> id = tx.outbox().Enqueue(
-          m, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
-      if (!id.ok()) return id.status();
-      enqueued = true;
-    }
+    Result<bool> told = NotifyAddresses(tx, *account, l->enrollments, "password_changed", last_method, now);
+    if (!told.ok()) return told.status();
+    enqueued = *told;
     view.flow = f;
     return Status::Ok();
   });

@@ -23,6 +23,7 @@
 #include "core/method.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/status.hpp"
+#include "flows/gate_rules.hpp"
 
 namespace latchkey {
 
@@ -50,6 +51,8 @@ struct FlowSettings {
   bool voice_dev_outbox = true;  // calls stay in the outbox ([voice] provider = "outbox")
   std::string organisation = "Latchkey";
   std::string helpdesk;
+  // One gate must be the person's strong method when they have one (gate_rules.hpp).
+  bool require_strong_gate = true;
 };
 
 struct FlowDeps {
@@ -72,6 +75,12 @@ struct FlowView {
   std::string id;       // the client's flow id
   Flow flow;            // as stored
   FlowState state{};    // effective state (kExpired once the lifetime is over)
+  // After a challenge: what the method gives the client (a WebAuthn request's
+  // options, the questions to answer) as a JSON object, or "".
+  std::string challenge = {};
+  // The ids of the options the person may choose next (gate_rules.hpp); the others
+  // are not shown.
+  std::vector<std::string> offered = {};
 };
 
 struct StartRequest {
@@ -97,9 +106,10 @@ class FlowService {
   // kVerifyFailed (or kForbidden "flow_blocked" when it was the last allowed).
   Result<FlowView> Verify(std::string_view flow_id, std::string_view option_id,
                           const Answer& answer, std::string_view ip);
-  // Sets the new password (reset). kPolicyRejected, with every broken rule in
+  // Reset: sets the new password. kPolicyRejected, with every broken rule in
   // Status::violations(), when the policy (history included) or the directory
   // refuses it; the flow stays in set_password so the user may try another.
+  // Unlock: `new_password` is ignored; the directory unlocks the account.
   Result<FlowView> Complete(std::string_view flow_id, const SecretString& new_password,
                             std::string_view ip);
 
@@ -114,10 +124,19 @@ class FlowService {
              std::string_view reason, std::string_view method, std::string_view ip,
              const std::string& subject);
   void Notify();
+  Result<FlowView> CompleteUnlock(std::string_view flow_id, const Account& account, std::string_view ip);
+  Status ClearSignInLockout(Tx& tx, AccountId account_id, TimePoint now);
+  // Queues `template_id` to every confirmed email address; true when one was queued.
+  Result<bool> NotifyAddresses(Tx& tx, const Account& account, const std::vector<Enrollment>& enrollments,
+                               const std::string& template_id, MethodKind method, TimePoint now);
   OutboxStatus InitialStatus(Channel channel) const;
+  const GateRules& Rules() const { return rules_; }
+  // Fills in what the client may choose next.
+  FlowView Offer(FlowView view) const;
 
   FlowDeps d_;
   FlowSettings settings_;
+  GateRules rules_;
 };
 
 // The flow id's storage key: hex SHA-256 (the id itself is never stored).

@@ -182,9 +182,15 @@ Result<EnrollView> SecurityInfoService::AddMethod(const SessionView& s, MethodKi
   Enrollment e = std::move(begun).value();
   const TimePoint now = d_.clock.Now();
   // Replace an older unfinished registration of the same kind and destination.
+  // Recovery codes and security questions are one set per person: a new set
+  // replaces the old one, in the same transaction (the old codes stop working).
+  const bool replaces_set = e.state == EnrollmentState::kActive &&
+                            (kind == MethodKind::kRecoveryCode || kind == MethodKind::kSecurityQuestions);
   std::vector<std::string> stale;
   for (const auto& x : existing) {
     if (x.kind == kind && x.state == EnrollmentState::kPending && !e.lookup.empty() && x.lookup == e.lookup) {
+      stale.push_back(x.id);
+    } else if (replaces_set && x.kind == kind) {
       stale.push_back(x.id);
     }
   }
@@ -234,10 +240,23 @@ Result<EnrollView> SecurityInfoService::VerifyMethod(const SessionView& s, std::
   OutboxCodeSender sender(d_.limiter, d_.keys, d_.templates, d_.clock, settings_.messages, s.account.id);
   EnrollContext ctx{d_.clock, d_.random, d_.keys, s.account, existing, sender, {}};
   const std::string before(target->pending.view());
-  const Status finished = enroller->FinishEnroll(ctx, *target, request_json);
+  Status finished = enroller->FinishEnroll(ctx, *target, request_json);
   const std::string method(ToString(target->kind));
+  // A security key's challenge is spent by any answer: a failed registration is
+  // removed, and the person starts again.
+  const bool single_try = target->kind == MethodKind::kWebauthn;
   st = d_.store.Write([&](Tx& tx) -> Status {
-    if (finished.ok() || std::string(target->pending.view()) != before) {
+    if (finished.ok() && single_try && !target->lookup.empty()) {
+      Result<bool> taken = tx.enrollments().ActiveElsewhere(target->kind, target->lookup, s.account.id);
+      if (!taken.ok()) return taken.status();
+      if (*taken) {
+        finished = Status::Error(Errc::kConflict, "credential_registered",
+                                 "That security key is already registered to another account.");
+      }
+    }
+    if (!finished.ok() && single_try) {
+      LK_RETURN_IF_ERROR(tx.enrollments().Delete(target->id));
+    } else if (finished.ok() || std::string(target->pending.view()) != before) {
       // Success, or a failure that changed the pending state (a spent attempt).
       LK_RETURN_IF_ERROR(tx.enrollments().Update(*target));
     }

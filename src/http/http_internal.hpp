@@ -11,6 +11,7 @@
 
 #include "core/cidr.hpp"
 #include "core/clock.hpp"
+#include "core/method.hpp"
 #include "core/status.hpp"
 #include "http/server.hpp"
 
@@ -38,6 +39,11 @@ std::optional<std::string> RequireString(const nlohmann::json& body, const char*
 // Absent: returns "" (not an error). Wrong type: writes 400, returns nullopt.
 std::optional<std::string> OptionalString(const nlohmann::json& body, const char* field,
                                           httplib::Response& res, std::size_t max_bytes = 4096);
+
+// The answer at a gate: exactly one of "code" (a string), "answers" (security
+// questions: an object of id → text), or "assertion" / "credential" (a WebAuthn
+// response object). On a missing, doubled or mistyped one writes 400, returns nullopt.
+std::optional<Answer> AnswerFrom(const nlohmann::json& body, httplib::Response& res);
 
 // The client's address: the peer, or the first untrusted hop of X-Forwarded-For
 // when the peer is a trusted proxy.

@@ -1,4 +1,6 @@
 // /api/v1/flows: the self-service flows (contract: "Self-service flows").
+#include <algorithm>
+
 #include "core/log.hpp"
 #include "flows/flow_service.hpp"
 #include "http/http_internal.hpp"
@@ -11,6 +13,7 @@ constexpr const char* kFlowId = R"(([A-Za-z0-9_-]{20,128}))";
 nlohmann::json FlowJson(const FlowView& v) {
   nlohmann::json methods = nlohmann::json::array();
   for (const auto& o : v.flow.options) {
+    if (std::find(v.offered.begin(), v.offered.end(), o.id) == v.offered.end()) continue;
     methods.push_back({{"id", o.id}, {"kind", std::string(ToString(o.kind))}, {"hint", o.hint}});
   }
   nlohmann::json j = {
@@ -25,6 +28,10 @@ nlohmann::json FlowJson(const FlowView& v) {
                                                      : nlohmann::json(v.flow.active_option)},
       {"expires_at", Rfc3339(v.flow.expires_at)},
   };
+  if (!v.challenge.empty()) {
+    nlohmann::json c = nlohmann::json::parse(v.challenge, nullptr, false);
+    if (c.is_object()) j["challenge"] = std::move(c);
+  }
   return j;
 }
 
@@ -83,17 +90,17 @@ void RegisterFlowRoutes(httplib::Server& server, Context& ctx) {
                 if (!body) return;
                 auto method = RequireString(*body, "method", res, 64);
                 if (!method) return;
-                auto code = RequireString(*body, "code", res, 64);
-                if (!code) return;
-                Answer answer{SecretString(std::move(*code))};
-                Reply(res, 200, flows.Verify(req.matches[1].str(), *method, answer, ClientIp(ctx, req)));
+                std::optional<Answer> answer = AnswerFrom(*body, res);
+                if (!answer) return;
+                Reply(res, 200, flows.Verify(req.matches[1].str(), *method, *answer, ClientIp(ctx, req)));
               });
 
   server.Post(std::string("/api/v1/flows/") + kFlowId + "/complete",
               [&ctx, &flows](const httplib::Request& req, httplib::Response& res) {
                 auto body = ParseBody(req, res);
                 if (!body) return;
-                auto password = RequireString(*body, "new_password", res, 4096);
+                // Absent for an unlock; a reset or activation without it is refused.
+                auto password = OptionalString(*body, "new_password", res, 4096);
                 if (!password) return;
                 const SecretString secret(std::move(*password));
                 Reply(res, 200, flows.Complete(req.matches[1].str(), secret, ClientIp(ctx, req)));

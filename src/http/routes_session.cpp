@@ -5,6 +5,8 @@
 #include "flows/security_info_service.hpp"
 #include "flows/signin_service.hpp"
 #include "http/http_internal.hpp"
+#include "methods/registry.hpp"
+#include "methods/security_questions/security_questions_method.hpp"
 
 namespace latchkey::http {
 namespace {
@@ -152,16 +154,10 @@ void RegisterSessionRoutes(httplib::Server& server, Context& ctx) {
     if (!body) return;
     auto method = RequireString(*body, "method", res, 64);
     if (!method) return;
-    auto code = OptionalString(*body, "code", res, 64);
-    if (!code) return;
-    std::string credential;
-    if (auto it = body->find("credential"); it != body->end()) credential = it->dump();
-    if (code->empty() && credential.empty()) {
-      SendError(res, Status::InvalidArgument("missing_field", "\"code\" or \"credential\" is required.", "code"));
-      return;
-    }
+    std::optional<Answer> answer = AnswerFrom(*body, res);
+    if (!answer) return;
     Result<SessionView> v = signin.VerifySecondFactor(
-        TokenOf(req), *method, Answer(SecretString(std::move(*code)), credential), ClientIp(ctx, req));
+        TokenOf(req), *method, *answer, ClientIp(ctx, req));
     if (!v.ok()) {
       Fail(res, v.status());
       return;
@@ -181,6 +177,23 @@ void RegisterSessionRoutes(httplib::Server& server, Context& ctx) {
       return;
     }
     SendJson(res, 200, SessionJson(*v, signin));
+  });
+
+  // The questions people may choose from when they register security questions.
+  // Public, like the password policy: the list is the same for everyone.
+  server.Get("/api/v1/security-questions", [&ctx](const httplib::Request&, httplib::Response& res) {
+    const auto* q = ctx.deps.methods == nullptr
+                        ? nullptr
+                        : dynamic_cast<const SecurityQuestionsMethod*>(
+                              ctx.deps.methods->Find(MethodKind::kSecurityQuestions));
+    if (q == nullptr) {
+      SendError(res, Status::NotFound("questions_off", "Security questions are not offered here."));
+      return;
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& x : q->questions()) list.push_back({{"id", x.id}, {"text", x.text}});
+    SendJson(res, 200, {{"questions", list}, {"count_to_register", q->count_to_register()},
+                        {"count_to_ask", q->count_to_ask()}});
   });
 
   server.Get("/api/v1/me", [&info, session](const httplib::Request& req, httplib::Response& res) {

@@ -38,6 +38,37 @@ std::optional<nlohmann::json> ParseBody(const httplib::Request& req, httplib::Re
   return body;
 }
 
+std::optional<Answer> AnswerFrom(const nlohmann::json& body, httplib::Response& res) {
+  int given = 0;
+  const char* which = nullptr;
+  for (const char* field : {"code", "answers", "assertion", "credential"}) {
+    if (body.contains(field)) {
+      ++given;
+      which = field;
+    }
+  }
+  if (given != 1) {
+    SendError(res, Status::InvalidArgument(
+                       "missing_field",
+                       given == 0 ? "Send the answer: \"code\", \"answers\" or \"assertion\"."
+                                  : "Send one answer only: \"code\", \"answers\" or \"assertion\".",
+                       "code"));
+    return std::nullopt;
+  }
+  const std::string field = which;
+  if (field == "code") {
+    std::optional<std::string> code = RequireString(body, "code", res, 64);
+    if (!code) return std::nullopt;
+    return Answer(SecretString(std::move(*code)));
+  }
+  const nlohmann::json& value = body.at(field);
+  if (!value.is_object()) {
+    SendError(res, Status::InvalidArgument("invalid_field", "\"" + field + "\" must be an object.", field));
+    return std::nullopt;
+  }
+  return Answer(SecretString(), value.dump());
+}
+
 std::optional<std::string> OptionalString(const nlohmann::json& body, const char* field,
                                           httplib::Response& res, std::size_t max_bytes) {
   auto it = body.find(field);

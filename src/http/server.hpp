@@ -11,6 +11,7 @@
 namespace latchkey {
 
 class Directory;
+class MethodRegistry;
 class FlowService;
 class PasswordPolicy;
 class RateLimiter;
@@ -39,6 +40,7 @@ struct HttpDeps {
   RateLimiter& limiter;
   SignInService* signin = nullptr;               // null: no portal sign-in routes
   SecurityInfoService* security_info = nullptr;
+  const MethodRegistry* methods = nullptr;       // for GET /api/v1/security-questions
 };
 
 class HttpServer {

@@ -319,6 +319,18 @@ class SqlEnrollments final : public EnrollmentRepository {
     });
   }
 
+  Result<bool> ActiveElsewhere(MethodKind kind, std::string_view lookup, AccountId account_id) override {
+    return Guard(d_, [&]() -> Result<bool> {
+      const std::string k(ToString(kind)), lk(lookup);
+      const long long aid = account_id;
+      long long n = 0;
+      s_ << "SELECT COUNT(*) FROM methods WHERE lookup = :lk AND kind = :k AND state = 'active' "
+            "AND account_id <> :a",
+          soci::into(n), soci::use(lk), soci::use(k), soci::use(aid);
+      return n > 0;
+    });
+  }
+
  private:
   soci::session& s_;
   const Dialect d_;
