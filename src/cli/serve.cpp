@@ -4,8 +4,10 @@
 
 #include <condition_variable>
 #include <iostream>
+#include <optional>
 #include <thread>
 
+#include "captcha/altcha.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_code.hpp"
 #include "cli/runtime.hpp"
@@ -216,10 +218,28 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   fs.voice_dev_outbox = senders.count(Channel::kVoice) == 0;
   fs.organisation = config.branding.organisation_name;
   fs.helpdesk = config.branding.helpdesk_contact;
-  FlowService flows(FlowDeps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter,
-                             *rt.methods, *templates, *rt.policy, *rt.history,
-                             [&worker] { worker.Wake(); }, &phone_guard},
-                    fs);
+  // The CAPTCHA on flow start. Dev mode leaves it off unless the configuration
+  // asks for it, so that the README's curl session works as written.
+  const bool captcha_on =
+      config.captcha.enabled && (!config.server.dev || config.IsExplicit("captcha.enabled"));
+  MemoryReplayGuard captcha_replay(rt.clock);
+  std::optional<Altcha> captcha;
+  if (captcha_on) {
+    captcha.emplace(rt.keys.captcha_key(), rt.clock, rt.random,
+                    AltchaOptions{config.captcha.max_number,
+                                  std::chrono::minutes(config.captcha.lifetime_minutes)},
+                    captcha_replay);
+    if (config.captcha.skip_trusted) {
+      for (const auto& cidr : config.network.trusted) {
+        if (auto c = Cidr::Parse(cidr)) fs.captcha_exempt.push_back(*c);
+      }
+    }
+  }
+  FlowDeps flow_deps{*rt.store, *rt.directory, rt.clock, rt.random, rt.keys, limiter,
+                     *rt.methods, *templates, *rt.policy, *rt.history,
+                     [&worker] { worker.Wake(); }, &phone_guard};
+  flow_deps.captcha = captcha ? &*captcha : nullptr;
+  FlowService flows(std::move(flow_deps), fs);
 
   SignInSettings ss;
   ss.idle = std::chrono::minutes(config.session.idle_minutes);
@@ -265,7 +285,8 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   ho.password_check_per_ip = config.limits.password_check_per_ip;
   ho.organisation = config.branding.organisation_name;
   HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory, *rt.policy, limiter, &signin,
-                                 &security_info, rt.methods.get()});
+                                 &security_info, rt.methods.get(),
+                                 captcha ? &*captcha : nullptr});
   if (Status st = server.Bind(); !st.ok()) {
     std::cerr << "latchkey: " << st.detail() << "\n";
     return kExitUnavailable;

@@ -211,6 +211,19 @@ const std::vector<KeySpec>& Specs() {
        "recovery code): a reset cannot bypass MFA",
        0, 0, [](Config& c, const Value& v) { c.flows.require_strong_gate = v.b; }},
 
+      {"captcha", "enabled", Type::kBool, "true",
+       "a proof-of-work challenge (ALTCHA protocol, self-hosted) before a flow starts; off in "
+       "dev mode unless set",
+       0, 0, [](Config& c, const Value& v) { c.captcha.enabled = v.b; }},
+      {"captcha", "max_number", Type::kInt, "100000",
+       "difficulty: the client tries on average half this many SHA-256 hashes", 1000, 10000000,
+       [](Config& c, const Value& v) { c.captcha.max_number = v.i; }},
+      {"captcha", "lifetime_minutes", Type::kInt, "10", "how long a challenge may be solved", 1,
+       60, [](Config& c, const Value& v) { c.captcha.lifetime_minutes = static_cast<int>(v.i); }},
+      {"captcha", "skip_trusted", Type::kBool, "true",
+       "no challenge for clients in [network] trusted", 0, 0,
+       [](Config& c, const Value& v) { c.captcha.skip_trusted = v.b; }},
+
       {"codes", "length", Type::kInt, "6", "digits in a one-time code", 6, 10,
        [](Config& c, const Value& v) { c.codes.length = static_cast<int>(v.i); }},
       {"codes", "email_lifetime_minutes", Type::kInt, "10", "an emailed code is valid this long",

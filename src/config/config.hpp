@@ -85,6 +85,12 @@ struct Config {
     int gates_required = 1;
     bool require_strong_gate = true;
   } flows;
+  struct Captcha {
+    bool enabled = true;
+    std::int64_t max_number = 100000;
+    int lifetime_minutes = 10;
+    bool skip_trusted = true;
+  } captcha;
   struct Codes {
     int length = 6;
     int email_lifetime_minutes = 10;

@@ -1,19 +1,20 @@
 #include "flows/flow_service.hpp"
-#include "flows/gate_rules.hpp"
 
 #include <ctime>
 #include <limits>
 
+#include "captcha/altcha.hpp"
 #include "core/log.hpp"
 #include "core/store.hpp"
 #include "crypto/hashing.hpp"
 #include "crypto/keys.hpp"
 #include "delivery/templates.hpp"
 #include "directory/directory.hpp"
+#include "flows/code_senders.hpp"
+#include "flows/gate_rules.hpp"
+#include "flows/person.hpp"
 #include "flows/phantom.hpp"
 #include "methods/registry.hpp"
-#include "flows/code_senders.hpp"
-#include "flows/person.hpp"
 #include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
 #include "text/unicode.hpp"
@@ -77,6 +78,13 @@ FlowService::FlowService(FlowDeps deps, FlowSettings settings)
     const Method* m = methods->Find(kind);
     return m != nullptr && m->SecondaryOnly();
   };
+}
+
+bool FlowService::CaptchaExempt(std::string_view ip) const {
+  for (const Cidr& c : settings_.captcha_exempt) {
+    if (c.Contains(ip)) return true;
+  }
+  return false;
 }
 
 FlowView FlowService::Offer(FlowView view) const {
@@ -166,6 +174,12 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
   if (Status st = d_.limiter.Take("flow_start_ip", req.ip, settings_.start_per_ip); !st.ok()) {
     log::Warn("flow.start_rate_limited", {{"ip", req.ip}, {"scope", "ip"}});
     return st;
+  }
+  if (d_.captcha != nullptr && !CaptchaExempt(req.ip)) {
+    if (Status st = d_.captcha->Verify(req.captcha); !st.ok()) {
+      log::Info("flow.start_captcha_refused", {{"ip", req.ip}, {"reason", std::string(st.reason())}});
+      return st;
+    }
   }
 
   const TimePoint now = d_.clock.Now();

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/cidr.hpp"
 #include "core/clock.hpp"
 #include "core/flow.hpp"
 #include "core/method.hpp"
@@ -27,6 +28,7 @@
 
 namespace latchkey {
 
+class Altcha;
 class Directory;
 class KeyRing;
 class MessageTemplates;
@@ -53,6 +55,8 @@ struct FlowSettings {
   std::string helpdesk;
   // One gate must be the person's strong method when they have one (gate_rules.hpp).
   bool require_strong_gate = true;
+  // Clients here start flows without a CAPTCHA ([captcha] skip_trusted).
+  std::vector<Cidr> captcha_exempt;
 };
 
 struct FlowDeps {
@@ -68,6 +72,7 @@ struct FlowDeps {
   const PasswordHistory& history;
   std::function<void()> on_enqueue;  // wakes the delivery worker; may be empty
   PhoneGuard* phone_guard = nullptr;  // toll-fraud checks; without it no SMS or voice code goes
+  Altcha* captcha = nullptr;          // null: no CAPTCHA on flow start
 };
 
 // What a caller learns about a flow.
@@ -87,6 +92,7 @@ struct StartRequest {
   FlowKind kind = FlowKind::kReset;
   std::string username;
   std::string ip;
+  std::string captcha = {};  // the solved challenge (the widget's base64 payload)
 };
 
 class FlowService {
@@ -133,6 +139,7 @@ class FlowService {
   const GateRules& Rules() const { return rules_; }
   // Fills in what the client may choose next.
   FlowView Offer(FlowView view) const;
+  bool CaptchaExempt(std::string_view ip) const;
 
   FlowDeps d_;
   FlowSettings settings_;

@@ -1,6 +1,7 @@
 // /api/v1/flows: the self-service flows (contract: "Self-service flows").
 #include <algorithm>
 
+#include "captcha/altcha.hpp"
 #include "core/log.hpp"
 #include "flows/flow_service.hpp"
 #include "http/http_internal.hpp"
@@ -59,14 +60,26 @@ void RegisterFlowRoutes(httplib::Server& server, Context& ctx) {
     if (!kind_text) return;
     auto username = RequireString(*body, "username", res, 1024);
     if (!username) return;
-    if (!OptionalString(*body, "captcha", res, 8192)) return;
+    auto captcha = OptionalString(*body, "captcha", res, 8192);
+    if (!captcha) return;
     const auto kind = ParseFlowKind(*kind_text);
     if (!kind) {
       SendError(res, Status::InvalidArgument("invalid_field",
                                              "\"kind\" must be reset, unlock or activate.", "kind"));
       return;
     }
-    Reply(res, 201, flows.Start({*kind, *username, ClientIp(ctx, req)}));
+    Reply(res, 201, flows.Start({*kind, *username, ClientIp(ctx, req), std::move(*captcha)}));
+  });
+
+  // A proof-of-work challenge for the next flow start (the ALTCHA widget's
+  // challengeurl). Never cached: each one is accepted once.
+  server.Get("/api/v1/captcha", [&ctx](const httplib::Request&, httplib::Response& res) {
+    if (ctx.deps.captcha == nullptr) {
+      SendError(res, Status::NotFound("captcha_off", "No CAPTCHA is needed here."));
+      return;
+    }
+    res.status = 200;
+    res.set_content(ctx.deps.captcha->NewChallengeJson(), "application/json");
   });
 
   server.Get(std::string("/api/v1/flows/") + kFlowId,

@@ -10,6 +10,7 @@
 
 namespace latchkey {
 
+class Altcha;
 class Directory;
 class MethodRegistry;
 class FlowService;
@@ -41,6 +42,7 @@ struct HttpDeps {
   SignInService* signin = nullptr;               // null: no portal sign-in routes
   SecurityInfoService* security_info = nullptr;
   const MethodRegistry* methods = nullptr;       // for GET /api/v1/security-questions
+  Altcha* captcha = nullptr;                     // null: no CAPTCHA (GET /api/v1/captcha 404)
 };
 
 class HttpServer {
