@@ -12,6 +12,8 @@
 #include "cli/exit_code.hpp"
 #include "cli/runtime.hpp"
 #include "core/store.hpp"
+#include "delivery/templates.hpp"
+#include "flows/code_senders.hpp"
 #include "flows/account_admin.hpp"
 #include "flows/person.hpp"
 #include "policy/password_history.hpp"
@@ -106,6 +108,53 @@ int CmdConfigDefaults(std::ostream& out) {
   return kExitOk;
 }
 
+// Issues an activation code, then prints it or queues it by email.
+int IssueAndHandOver(const Config& config, Runtime& rt, const std::string& username, bool send) {
+  Result<IssuedActivation> issued =
+      rt.admin->IssueActivation(username, std::chrono::hours(24 * config.flows.activation_days), "cli");
+  if (!issued.ok()) return Fail(issued.status());
+  const std::string expires = Time(issued->expires_at);
+  if (!send) {
+    std::cout << "activation code for " << issued->account.username << ": " << issued->code.view()
+              << "\nvalid once, until " << expires << "\n";
+    return kExitOk;
+  }
+  if (issued->email.empty()) {
+    std::cerr << "latchkey: " << issued->account.username
+              << " has no confirmed alternate email to send the code to\n";
+    return kExitRejected;
+  }
+  Result<MessageTemplates> templates = MessageTemplates::Load(config.mail.templates_dir);
+  if (!templates.ok()) return Fail(templates.status());
+  const Account& a = issued->account;
+  Result<RenderedMessage> r = templates->Render(
+      "activation_code", {{"organisation", config.branding.organisation_name},
+                          {"display_name", a.display_name.empty() ? a.username : a.display_name},
+                          {"username", a.username},
+                          {"code", std::string(issued->code.view())},
+                          {"expires", expires},
+                          {"portal_url", config.server.public_url},
+                          {"helpdesk", config.branding.helpdesk_contact},
+                          {"helpdesk_line", HelpdeskLine(config.branding.helpdesk_contact)}});
+  if (!r.ok()) return Fail(r.status());
+  OutboundMessage m;
+  m.channel = Channel::kEmail;
+  m.template_id = "activation_code";
+  m.to = issued->email;
+  m.to_hint = issued->email_hint;
+  m.subject = r->subject;
+  m.body = SecretString(std::move(r->body));
+  m.account_id = a.id;
+  const OutboxStatus status = config.mail.smtp_url.empty() ? OutboxStatus::kDev : OutboxStatus::kQueued;
+  Status st = rt.store->Write([&](Tx& tx) -> Status {
+    Result<std::int64_t> id = tx.outbox().Enqueue(m, status, rt.clock.Now());
+    return id.ok() ? Status::Ok() : id.status();
+  });
+  if (!st.ok()) return Fail(st);
+  std::cout << "activation code sent to " << issued->email_hint << " (valid once, until " << expires << ")\n";
+  return kExitOk;
+}
+
 int CmdUserAdd(const Config& config, const UserAddArgs& args) {
   AccountSpec spec{args.username, args.display_name, args.email, args.phone, std::nullopt};
   if (args.password_stdin) {
@@ -114,6 +163,16 @@ int CmdUserAdd(const Config& config, const UserAddArgs& args) {
     std::getline(std::cin, line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     spec.password = SecretString(std::move(line));
+  }
+  spec.pending_activation = args.activation;
+  if (args.activation && args.password_stdin) {
+    std::cerr << "latchkey: --activation and --password-stdin exclude each other: the person "
+                 "chooses the password when activating\n";
+    return kExitUsage;
+  }
+  if (args.send && (!args.activation || args.email.empty())) {
+    std::cerr << "latchkey: --send needs --activation and --email (where the code goes)\n";
+    return kExitUsage;
   }
   Result<std::unique_ptr<Runtime>> rt = Open(config);
   if (!rt.ok()) return Fail(rt.status());
@@ -124,8 +183,15 @@ int CmdUserAdd(const Config& config, const UserAddArgs& args) {
   }
   Result<Account> a = (*rt)->admin->Add(spec, "cli");
   if (!a.ok()) return Fail(a.status());
-  std::cout << "created " << a->username << "\n";
+  std::cout << "created " << a->username << (args.activation ? " (waiting for activation)" : "") << "\n";
+  if (args.activation) return IssueAndHandOver(config, **rt, a->username, args.send);
   return kExitOk;
+}
+
+int CmdUserActivation(const Config& config, const std::string& username, bool send) {
+  Result<std::unique_ptr<Runtime>> rt = Open(config);
+  if (!rt.ok()) return Fail(rt.status());
+  return IssueAndHandOver(config, **rt, username, send);
 }
 
 int CmdUserImport(const Config& config, const UserImportArgs& args) {

@@ -27,8 +27,14 @@ struct UserAddArgs {
   std::string phone;
   std::string display_name;
   bool password_stdin = false;
+  bool activation = false;  // pending_activation, with a one-time activation code
+  bool send = false;        // email the activation code to --email instead of printing it
 };
 int CmdUserAdd(const Config& config, const UserAddArgs& args);
+
+// A new activation code for an account waiting for activation (the old one stops
+// working): printed, or with `send` emailed to the account's alternate address.
+int CmdUserActivation(const Config& config, const std::string& username, bool send);
 
 struct UserImportArgs {
   std::string file;

@@ -60,6 +60,15 @@ int main(int argc, char** argv) {
   user_add->add_option("--phone", add_args.phone, "mobile number, E.164 (+447700900123)");
   user_add->add_option("--display-name", add_args.display_name, "the person's name");
   user_add->add_flag("--password-stdin", add_args.password_stdin, "read the initial password from stdin");
+  user_add->add_flag("--activation", add_args.activation,
+                     "create it waiting for activation and print a one-time activation code");
+  user_add->add_flag("--send", add_args.send, "with --activation: email the code to --email instead");
+  std::string activation_user;
+  bool activation_send = false;
+  auto* user_activation = user->add_subcommand(
+      "activation", "issue a new activation code for an account waiting for activation");
+  user_activation->add_option("NAME", activation_user, "username")->required();
+  user_activation->add_flag("--send", activation_send, "email it to the account's alternate address");
 
   UserImportArgs import_args;
   auto* user_import = user->add_subcommand("import", "create or update accounts from a CSV file");
@@ -182,6 +191,7 @@ int main(int argc, char** argv) {
   if (*serve) return CmdServe(config, serve_args);
   if (*migrate) return CmdMigrate(config);
   if (*user_add) return CmdUserAdd(config, add_args);
+  if (*user_activation) return CmdUserActivation(config, activation_user, activation_send);
   if (*user_import) return CmdUserImport(config, import_args);
   if (*user_show) return CmdUserShow(config, show_name, show_json);
   if (*user_list) return CmdUserList(config, list_json);

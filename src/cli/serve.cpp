@@ -58,6 +58,10 @@ class Janitor {
         Result<int> s = tx.sessions().DeleteExpiredBefore(clock_.Now());
         if (!s.ok()) return s.status();
         removed += *s;
+        // Throttle states older than any window (a week) that block nothing.
+        s = tx.throttles().DeleteStaleBefore(clock_.Now() - std::chrono::hours(24 * 8));
+        if (!s.ok()) return s.status();
+        removed += *s;
         return Status::Ok();
       });
       if (!st.ok()) log::Warn("janitor.failed", {{"error", st.ToString()}});
@@ -209,6 +213,16 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   fs.max_failures = config.flows.max_failures;
   fs.gates_required = config.flows.gates_required;
   fs.require_strong_gate = config.flows.require_strong_gate;
+  {
+    const auto block = std::chrono::hours(config.throttle.block_hours);
+    auto rule = [&](const RateSpec& r) {
+      return r.enabled() ? ThrottleRule{r.count, std::chrono::duration_cast<Millis>(r.period), block}
+                         : ThrottleRule{0, Millis(0), block};
+    };
+    fs.verify_throttle = rule(config.throttle.verify_attempts);
+    fs.email_throttle = rule(config.throttle.emails);
+    fs.failed_flow_throttle = rule(config.throttle.failed_flows);
+  }
   fs.start_per_ip = config.limits.flow_start_per_ip;
   fs.start_per_account = config.limits.flow_start_per_account;
   fs.verify_per_ip = config.limits.verify_per_ip;

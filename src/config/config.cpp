@@ -206,6 +206,9 @@ const std::vector<KeySpec>& Specs() {
       {"flows", "gates_required", Type::kInt, "1",
        "verification gates for a reset or unlock: 1, or 2 different methods", 1, 2,
        [](Config& c, const Value& v) { c.flows.gates_required = static_cast<int>(v.i); }},
+      {"flows", "activation_days", Type::kInt, "7",
+       "how long an activation code (user add --activation, user activation) stays valid", 1, 90,
+       [](Config& c, const Value& v) { c.flows.activation_days = static_cast<int>(v.i); }},
       {"flows", "require_strong_gate", Type::kBool, "true",
        "when a person has an authenticator app or security key, one gate must be it (or a "
        "recovery code): a reset cannot bypass MFA",
@@ -331,6 +334,19 @@ const std::vector<KeySpec>& Specs() {
       {"password", "hash_queue", Type::kInt, "64",
        "hashes that may wait; beyond it requests get 503", 1, 100000,
        [](Config& c, const Value& v) { c.password.hash_queue = static_cast<int>(v.i); }},
+
+      {"throttle", "verify_attempts", Type::kRate, "\"5/1h\"",
+       "wrong answers at phone, authenticator app, security key, question and recovery-code "
+       "gates per person before a block",
+       0, 0, [](Config& c, const Value& v) { c.throttle.verify_attempts = v.rate; }},
+      {"throttle", "emails", Type::kRate, "\"10/10m\"",
+       "codes emailed to one person before a block", 0, 0,
+       [](Config& c, const Value& v) { c.throttle.emails = v.rate; }},
+      {"throttle", "failed_flows", Type::kRate, "\"5/24h\"",
+       "flows ended by too many wrong answers per person before a block", 0, 0,
+       [](Config& c, const Value& v) { c.throttle.failed_flows = v.rate; }},
+      {"throttle", "block_hours", Type::kInt, "24", "how long a block lasts", 1, 720,
+       [](Config& c, const Value& v) { c.throttle.block_hours = static_cast<int>(v.i); }},
 
       {"limits", "flow_start_per_ip", Type::kRate, "\"30/1m\"", "flow starts per client address",
        0, 0, [](Config& c, const Value& v) { c.limits.flow_start_per_ip = v.rate; }},

@@ -84,6 +84,7 @@ struct Config {
     int max_failures = 5;
     int gates_required = 1;
     bool require_strong_gate = true;
+    int activation_days = 7;
   } flows;
   struct Captcha {
     bool enabled = true;
@@ -150,6 +151,12 @@ struct Config {
     RateSpec phone_send_per_number{10, std::chrono::hours(24)};
     RateSpec phone_send_per_country{20, std::chrono::hours(1)};
   } limits;
+  struct Throttle {
+    RateSpec verify_attempts{5, std::chrono::hours(1)};
+    RateSpec emails{10, std::chrono::minutes(10)};
+    RateSpec failed_flows{5, std::chrono::hours(24)};
+    int block_hours = 24;
+  } throttle;
   struct Phone {
     std::string default_region;
     // Where SMS and voice codes may go: "+44" (a country calling code), "GB" (a

@@ -51,6 +51,11 @@ Status Status::RateLimited(std::chrono::seconds retry_after) {
   s.rep_->retry_after = retry_after < std::chrono::seconds(1) ? std::chrono::seconds(1) : retry_after;
   return s;
 }
+Status Status::RateLimited(std::chrono::seconds retry_after, std::string reason, std::string message) {
+  Status s = Error(Errc::kRateLimited, std::move(reason), std::move(message));
+  s.rep_->retry_after = retry_after < std::chrono::seconds(1) ? std::chrono::seconds(1) : retry_after;
+  return s;
+}
 Status Status::PolicyRejected(std::string reason, std::string message, std::string field) {
   return Error(Errc::kPolicyRejected, std::move(reason), std::move(message), std::move(field));
 }

@@ -61,6 +61,8 @@ class [[nodiscard]] Status {
   static Status VerifyFailed(std::string reason, std::string message);
   static Status Forbidden(std::string reason, std::string message);
   static Status RateLimited(std::chrono::seconds retry_after);
+  // With its own reason and message (a long block that says until when).
+  static Status RateLimited(std::chrono::seconds retry_after, std::string reason, std::string message);
   static Status PolicyRejected(std::string reason, std::string message, std::string field = {});
   static Status Conflict(std::string message);
   // detail: what went wrong, for the server log only.

@@ -20,6 +20,7 @@
 #include "core/message.hpp"
 #include "core/session.hpp"
 #include "core/status.hpp"
+#include "core/throttle.hpp"
 
 namespace latchkey {
 
@@ -112,6 +113,36 @@ class SessionRepository {
   virtual Result<int> DeleteExpiredBefore(TimePoint cutoff) = 0;
 };
 
+class ThrottleRepository {
+ public:
+  virtual ~ThrottleRepository() = default;
+  // An empty state when none is stored.
+  virtual Result<ThrottleState> Get(std::string_view subject, std::string_view name) = 0;
+  virtual Status Put(std::string_view subject, std::string_view name, const ThrottleState& state,
+                     TimePoint now) = 0;
+  // Forgets every throttle of the subject (after a successful reset).
+  virtual Status Clear(std::string_view subject) = 0;
+  // Removes states not touched since `cutoff` and not blocking any more.
+  virtual Result<int> DeleteStaleBefore(TimePoint cutoff) = 0;
+};
+
+// One pending activation code per account, as a keyed hash.
+struct Activation {
+  AccountId account_id = 0;
+  std::string digest;
+  TimePoint created_at{};
+  TimePoint expires_at{};
+};
+
+class ActivationRepository {
+ public:
+  virtual ~ActivationRepository() = default;
+  // Inserts or replaces the account's code (a reissue voids the previous one).
+  virtual Status Put(const Activation& activation) = 0;
+  virtual Result<std::optional<Activation>> Find(AccountId account_id) = 0;
+  virtual Status Delete(AccountId account_id) = 0;
+};
+
 class AuditRepository {
  public:
   virtual ~AuditRepository() = default;
@@ -133,6 +164,8 @@ class Tx {
   virtual AuditRepository& audit() = 0;
   virtual PasswordHistoryRepository& password_history() = 0;
   virtual SessionRepository& sessions() = 0;
+  virtual ThrottleRepository& throttles() = 0;
+  virtual ActivationRepository& activations() = 0;
 };
 
 using TxFunction = std::function<Status(Tx&)>;

@@ -118,6 +118,21 @@ const Builtin kBuiltins[] = {
      "If this was not you, contact the helpdesk straight away: someone else may have\n"
      "access to your account.\n"
      "{{helpdesk_line}}"},
+    {"activation_code", "{{organisation}}: activate your account",
+     "Hello {{display_name}},\n"
+     "\n"
+     "An account has been created for you at {{organisation}}: {{username}}.\n"
+     "\n"
+     "To activate it, go to {{portal_url}}, choose \"Activate your account\", and enter\n"
+     "your username and this one-time activation code:\n"
+     "\n"
+     "    {{code}}\n"
+     "\n"
+     "The code can be used once and expires at {{expires}}. You will then\n"
+     "choose your password and register your security info.\n"
+     "\n"
+     "If you were not expecting this message, you can ignore it.\n"
+     "{{helpdesk_line}}"},
     {"account_unlocked", "{{organisation}}: your account was unlocked",
      "Hello {{display_name}},\n"
      "\n"
@@ -187,6 +202,9 @@ const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalog
         "helpdesk"}},
       {"password_changed_self",
        {"organisation", "display_name", "username", "time", "helpdesk_line", "helpdesk"}},
+      {"activation_code",
+       {"organisation", "display_name", "username", "code", "expires", "portal_url", "helpdesk_line",
+        "helpdesk"}},
       {"account_unlocked",
        {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
         "helpdesk"}},

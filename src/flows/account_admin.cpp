@@ -5,6 +5,8 @@
 #include "core/mask.hpp"
 #include "core/random.hpp"
 #include "core/store.hpp"
+#include "core/typed_code.hpp"
+#include "crypto/hashing.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/password_hasher.hpp"
 #include "delivery/mime.hpp"
@@ -136,7 +138,7 @@ Result<Account> AccountAdmin::Add(const AccountSpec& spec, std::string_view acto
   a.username = spec.username;
   a.username_key = *UsernameKey(spec.username);
   a.display_name = spec.display_name;
-  a.status = AccountStatus::kActive;
+  a.status = spec.pending_activation ? AccountStatus::kPendingActivation : AccountStatus::kActive;
   a.password_hash = hash;
   a.history_salt = salt;
   if (!hash.empty()) a.password_changed_at = clock_.Now();
@@ -230,6 +232,51 @@ Result<UpsertOutcome> AccountAdmin::Upsert(const AccountSpec& spec, std::string_
     return UpsertOutcome::kCreated;
   }
   return outcome;
+}
+
+std::string ActivationDigest(const KeyRing& keys, AccountId account, std::string_view canonical_code) {
+  return HmacSha256Hex(keys.code_key(), "activation\n" + std::to_string(account) + "\n" +
+                                            std::string(canonical_code));
+}
+
+Result<IssuedActivation> AccountAdmin::IssueActivation(std::string_view username, Millis lifetime,
+                                                       std::string_view actor) {
+  const std::optional<std::string> key = UsernameKey(username);
+  if (!key) return Status::NotFound("account_not_found", "There is no account named \"" + std::string(username) + "\".");
+  IssuedActivation out;
+  const std::string code = RandomTypedCode(random_, kActivationCodeLength);
+  const TimePoint now = clock_.Now();
+  out.expires_at = now + lifetime;
+  Status st = store_.Write([&](Tx& tx) -> Status {
+    Result<std::optional<Account>> a = tx.accounts().FindByUsernameKey(*key);
+    if (!a.ok()) return a.status();
+    if (!a->has_value()) {
+      return Status::NotFound("account_not_found", "There is no account named \"" + std::string(username) + "\".");
+    }
+    out.account = **a;
+    if (out.account.status != AccountStatus::kPendingActivation) {
+      return Status::InvalidArgument("already_active",
+                                     "That account is not waiting for activation (it is " +
+                                         std::string(ToString(out.account.status)) + ").",
+                                     "username");
+    }
+    LK_RETURN_IF_ERROR(tx.activations().Put(
+        Activation{out.account.id, ActivationDigest(keys_, out.account.id, code), now, out.expires_at}));
+    Result<std::vector<Enrollment>> e = tx.enrollments().ListForAccount(out.account.id);
+    if (!e.ok()) return e.status();
+    for (const Enrollment& x : *e) {
+      if (x.kind == MethodKind::kEmail && x.state == EnrollmentState::kActive && !x.secret.empty()) {
+        out.email = std::string(x.secret.view());
+        out.email_hint = x.hint;
+        break;
+      }
+    }
+    AuditAdmin(tx, clock_, "user.activation_issued", out.account, "", "", actor);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  out.code = SecretString(GroupedTypedCode(code));
+  return out;
 }
 
 Result<AccountDetails> AccountAdmin::Details(Account account, std::vector<Enrollment> enrollments) const {

@@ -28,6 +28,9 @@ struct AccountSpec {
   std::string email;  // registers an alternate email, usable at once (admin-verified)
   std::string phone;  // registers a mobile phone (SMS), usable at once
   std::optional<SecretString> password;
+  // Created as pending_activation (no password): the person activates it with a
+  // code from IssueActivation.
+  bool pending_activation = false;
 };
 
 struct MethodSummary {
@@ -49,6 +52,18 @@ struct AccountDetails {
 
 enum class UpsertOutcome { kCreated, kUpdated, kUnchanged };
 
+struct IssuedActivation {
+  Account account;
+  SecretString code;     // shown once, grouped ("ABCD-EFGH-JKMN-PQRS"); only a keyed hash is kept
+  TimePoint expires_at{};
+  std::string email;     // the account's first confirmed alternate email, or ""
+  std::string email_hint;
+};
+
+// The keyed hash an activation code is kept as, bound to the account.
+std::string ActivationDigest(const KeyRing& keys, AccountId account, std::string_view canonical_code);
+inline constexpr int kActivationCodeLength = 16;  // symbols of core/typed_code.hpp: 80 bits
+
 class AccountAdmin {
  public:
   AccountAdmin(Store& store, const PasswordHasher& hasher, const PasswordPolicy& policy,
@@ -64,6 +79,12 @@ class AccountAdmin {
   Result<Account> Add(const AccountSpec& spec, std::string_view actor);
   // Creates, or updates the display name and adds missing contact methods.
   Result<UpsertOutcome> Upsert(const AccountSpec& spec, std::string_view actor);
+
+  // A new one-time activation code for an account waiting for activation
+  // (pending_activation): any earlier code stops working. kNotFound, or
+  // kInvalidArgument "already_active" for an account that is not pending.
+  Result<IssuedActivation> IssueActivation(std::string_view username, Millis lifetime,
+                                           std::string_view actor);
 
   // kNotFound when there is no such account.
   Result<AccountDetails> Show(std::string_view username);

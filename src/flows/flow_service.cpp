@@ -6,6 +6,8 @@
 #include "captcha/altcha.hpp"
 #include "core/log.hpp"
 #include "core/store.hpp"
+#include "flows/account_admin.hpp"
+#include "core/typed_code.hpp"
 #include "crypto/hashing.hpp"
 #include "crypto/keys.hpp"
 #include "delivery/templates.hpp"
@@ -78,6 +80,47 @@ FlowService::FlowService(FlowDeps deps, FlowSettings settings)
     const Method* m = methods->Find(kind);
     return m != nullptr && m->SecondaryOnly();
   };
+}
+
+namespace {
+constexpr std::string_view kThrottleNames[] = {"verify", "emails", "failed_flows"};
+}  // namespace
+
+Status FlowService::ThrottledStatus(Millis left, TimePoint now) const {
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left) + std::chrono::seconds(1);
+  std::string until = UtcTime(std::chrono::time_point_cast<Millis>(now + secs));
+  return Status::RateLimited(
+      secs, "throttled",
+      "Too many attempts to verify your identity. For your security, self-service is blocked "
+      "until " + until + " (UTC)." +
+          (settings_.helpdesk.empty() ? std::string() : " To get in sooner, contact the helpdesk: " + settings_.helpdesk + "."));
+}
+
+Status FlowService::CheckThrottles(Tx& tx, std::string_view subject, TimePoint now) {
+  std::optional<Millis> longest;
+  for (std::string_view name : kThrottleNames) {
+    Result<ThrottleState> st = tx.throttles().Get(subject, name);
+    if (!st.ok()) return st.status();
+    if (std::optional<Millis> left = BlockedFor(*st, now); left && (!longest || *left > *longest)) longest = left;
+  }
+  if (longest) return ThrottledStatus(*longest, now);
+  return Status::Ok();
+}
+
+Result<bool> FlowService::CountThrottled(Tx& tx, const Flow& flow, std::string_view name,
+                                         const ThrottleRule& rule, TimePoint now, std::string_view ip,
+                                         const std::string& subject) {
+  if (!rule.enabled()) return false;
+  Result<ThrottleState> st = tx.throttles().Get(flow.subject_key, name);
+  if (!st.ok()) return st.status();
+  ThrottleState state = *st;
+  const bool blocked = RecordEvent(state, rule, now);
+  LK_RETURN_IF_ERROR(tx.throttles().Put(flow.subject_key, name, state, now));
+  if (blocked) {
+    Audit(tx, flow, "flow.throttled", "blocked", name, "", ip, subject);
+    log::Warn("flow.throttled", {{"flow", std::string(flow.ref())}, {"throttle", std::string(name)}});
+  }
+  return blocked;
 }
 
 bool FlowService::CaptchaExempt(std::string_view ip) const {
@@ -164,9 +207,6 @@ Status FlowService::CheckActive(const Flow& flow, TimePoint now, bool want_set_p
 }
 
 Result<FlowView> FlowService::Start(const StartRequest& req) {
-  if (req.kind != FlowKind::kReset) {
-    return Status::InvalidArgument("unsupported_kind", "That kind of request is not offered.", "kind");
-  }
   std::string why;
   const std::optional<std::string> key = UsernameKey(req.username, &why);
   if (!key) return Status::InvalidArgument("invalid_username", why, "username");
@@ -181,6 +221,7 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
       return st;
     }
   }
+  if (req.kind == FlowKind::kActivate) return StartActivation(req, *key, subject_key);
 
   const TimePoint now = d_.clock.Now();
   const std::string id = d_.random.Token(kFlowIdBytes);
@@ -200,6 +241,7 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
   std::string reason;
   std::string subject = "?" + subject_key.substr(0, 16);
   Status st = d_.store.Read([&](Tx& tx) -> Status {
+    LK_RETURN_IF_ERROR(CheckThrottles(tx, subject_key, now));
     Result<std::optional<Account>> acc = tx.accounts().FindByUsernameKey(*key);
     if (!acc.ok()) return acc.status();
     Result<std::vector<Enrollment>> enr =
@@ -265,6 +307,83 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
   return Offer(FlowView{id, std::move(f), FlowState::kChooseMethod});
 }
 
+// Activation: the administrator's one-time code is the gate. A right code opens a
+// flow straight at set_password and is spent; a wrong, expired or unknown one
+// answers the same for every username and counts against the verify throttle.
+Result<FlowView> FlowService::StartActivation(const StartRequest& req, const std::string& username_key,
+                                              const std::string& subject_key) {
+  if (req.activation_code.empty()) {
+    return Status::InvalidArgument("missing_field", "Enter the activation code you were given.",
+                                   "activation_code");
+  }
+  if (req.activation_code.view().size() > 64) {
+    return Status::InvalidArgument("invalid_field", "That is not an activation code.", "activation_code");
+  }
+  if (Status st = d_.limiter.Take("flow_start_account", subject_key, settings_.start_per_account); !st.ok()) {
+    return st;
+  }
+  const TimePoint now = d_.clock.Now();
+  const std::string typed = CanonicalTypedCode(req.activation_code.view());
+  std::optional<Account> account;
+  std::optional<Activation> activation;
+  Status st = d_.store.Read([&](Tx& tx) -> Status {
+    LK_RETURN_IF_ERROR(CheckThrottles(tx, subject_key, now));
+    Result<std::optional<Account>> a = tx.accounts().FindByUsernameKey(username_key);
+    if (!a.ok()) return a.status();
+    account = *a;
+    Result<std::optional<Activation>> act = tx.activations().Find(account ? account->id : -1);
+    if (!act.ok()) return act.status();
+    activation = *act;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  // The digest is computed whatever was found, so that every path costs the same.
+  const std::string digest = ActivationDigest(d_.keys, account ? account->id : -1, typed);
+  bool valid = ConstantTimeEquals(digest, activation ? activation->digest : std::string(digest.size(), '0'));
+  valid = valid && account && account->status == AccountStatus::kPendingActivation && activation &&
+          activation->expires_at > now;
+
+  Flow f;
+  const std::string id = d_.random.Token(kFlowIdBytes);
+  f.id_hash = FlowIdHash(id);
+  f.kind = FlowKind::kActivate;
+  f.subject_key = subject_key;
+  f.gates_required = 0;  // the code was the gate
+  f.state = FlowState::kSetPassword;
+  f.ip = req.ip;
+  f.created_at = f.updated_at = now;
+  f.expires_at = now + settings_.lifetime;
+  const std::string subject = account ? account->username : "?" + subject_key.substr(0, 16);
+  Status outcome;
+  st = d_.store.Write([&](Tx& tx) -> Status {
+    if (valid) {
+      // Spend the code, unless another request did first.
+      Result<std::optional<Activation>> again = tx.activations().Find(account->id);
+      if (!again.ok()) return again.status();
+      valid = again->has_value() && (*again)->digest == activation->digest;
+    }
+    if (!valid) {
+      Result<bool> blocked = CountThrottled(tx, f, "verify", settings_.verify_throttle, now, req.ip, subject);
+      if (!blocked.ok()) return blocked.status();
+      Audit(tx, f, "flow.start", "failed", "activation_invalid", "activation_code", req.ip, subject);
+      outcome = *blocked ? ThrottledStatus(settings_.verify_throttle.block, now)
+                         : Status::VerifyFailed("activation_invalid",
+                                                "That activation code is not valid, or it has expired or been "
+                                                "used. Ask the helpdesk for a new one.");
+      return Status::Ok();
+    }
+    LK_RETURN_IF_ERROR(tx.activations().Delete(account->id));
+    f.account_id = account->id;
+    LK_RETURN_IF_ERROR(tx.flows().Insert(f));
+    Audit(tx, f, "flow.start", "ok", "activation", "activation_code", req.ip, subject);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  if (!outcome.ok()) return outcome;
+  log::Info("flow.start", {{"flow", std::string(f.ref())}, {"kind", "activate"}});
+  return Offer(FlowView{id, std::move(f), FlowState::kSetPassword});
+}
+
 Result<FlowView> FlowService::Get(std::string_view flow_id) {
   FlowView view;
   Status st = d_.store.Read([&](Tx& tx) -> Status {
@@ -299,7 +418,7 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
     Result<Loaded> r = Load(tx, flow_id);
     if (!r.ok()) return r.status();
     l = std::move(r).value();
-    return Status::Ok();
+    return CheckThrottles(tx, l.flow.subject_key, d_.clock.Now());
   });
   if (!st.ok()) return st;
   Flow& f = l.flow;
@@ -350,6 +469,12 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
             begun.reason(), method, ip, l.subject());
       return Status::Ok();
     }
+    if (opt->kind == MethodKind::kEmail) {
+      // Every email counts, for unknown usernames too (nothing is sent to those);
+      // the one that reaches the limit still goes, the next is refused.
+      Result<bool> blocked = CountThrottled(tx, f, "emails", settings_.email_throttle, now, ip, l.subject());
+      if (!blocked.ok()) return blocked.status();
+    }
     LK_RETURN_IF_ERROR(tx.flows().Update(f));
     for (const OutboundMessage& msg : real.messages) {
       Result<std::int64_t> id = tx.outbox().Enqueue(msg, InitialStatus(msg.channel), now);
@@ -374,7 +499,7 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
     Result<Loaded> r = Load(tx, flow_id);
     if (!r.ok()) return r.status();
     l = std::move(r).value();
-    return Status::Ok();
+    return CheckThrottles(tx, l.flow.subject_key, d_.clock.Now());
   });
   if (!st.ok()) return st;
   Flow& f = l.flow;
@@ -446,6 +571,22 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
     write_flow = false;
   }
   st = d_.store.Write([&](Tx& tx) -> Status {
+    if (checked.code() == Errc::kVerifyFailed && opt->kind != MethodKind::kEmail) {
+      // Entra: 5 wrong phone, app or question answers in an hour block for 24 hours.
+      Result<bool> blocked = CountThrottled(tx, f, "verify", settings_.verify_throttle, now, ip, l.subject());
+      if (!blocked.ok()) return blocked.status();
+      if (*blocked) {
+        f.state = FlowState::kBlocked;
+        audit_outcome = "blocked";
+        outcome = ThrottledStatus(settings_.verify_throttle.block, now);
+      }
+    }
+    if (f.state == FlowState::kBlocked) {
+      Result<bool> blocked =
+          CountThrottled(tx, f, "failed_flows", settings_.failed_flow_throttle, now, ip, l.subject());
+      if (!blocked.ok()) return blocked.status();
+      if (*blocked) outcome = ThrottledStatus(settings_.failed_flow_throttle.block, now);
+    }
     if (write_flow) LK_RETURN_IF_ERROR(tx.flows().Update(f));
     if (used) LK_RETURN_IF_ERROR(tx.enrollments().Update(*used));
     Audit(tx, f, "flow.verify", audit_outcome, checked.ok() ? "" : checked.reason(), method, ip,
@@ -536,6 +677,7 @@ Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Acc
     f.state = FlowState::kDone;
     LK_RETURN_IF_ERROR(tx.flows().Update(f));
     LK_RETURN_IF_ERROR(ClearSignInLockout(tx, account.id, now));
+    LK_RETURN_IF_ERROR(tx.throttles().Clear(f.subject_key));
     Audit(tx, f, "account.unlock", "ok", "", ToString(last_method), ip, subject);
     Result<bool> told = NotifyAddresses(tx, account, l->enrollments, "account_unlocked", last_method, now);
     if (!told.ok()) return told.status();
@@ -553,6 +695,18 @@ Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Acc
   view.id = std::string(flow_id);
   view.state = FlowState::kDone;
   return view;
+}
+
+// The account may sign in from now on.
+Status FlowService::Activate(Tx& tx, AccountId account_id, TimePoint now) {
+  Result<std::optional<Account>> fresh = tx.accounts().FindById(account_id);
+  if (!fresh.ok()) return fresh.status();
+  if (!fresh->has_value()) return Status::NotFound("account_not_found", "The account no longer exists.");
+  Account a = **fresh;
+  if (a.status != AccountStatus::kPendingActivation) return Status::Ok();
+  a.status = AccountStatus::kActive;
+  a.updated_at = now;
+  return tx.accounts().Update(a);
 }
 
 // Forgets failed sign-ins, as a successful reset or unlock should.
@@ -675,7 +829,11 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
     f.state = FlowState::kDone;
     LK_RETURN_IF_ERROR(tx.flows().Update(f));
     LK_RETURN_IF_ERROR(ClearSignInLockout(tx, account->id, now));
-    Audit(tx, f, "password.reset", "ok", "", ToString(last_method), ip, subject);
+    LK_RETURN_IF_ERROR(tx.throttles().Clear(f.subject_key));
+    const bool activation = f.kind == FlowKind::kActivate;
+    if (activation) LK_RETURN_IF_ERROR(Activate(tx, account->id, now));
+    Audit(tx, f, activation ? "account.activated" : "password.reset", "ok", "",
+          activation ? "activation_code" : ToString(last_method), ip, subject);
     if (!digest.empty()) {
       // Remember the new password for the history rule (the salt on first use).
       if (account->history_salt.empty()) {
@@ -693,9 +851,11 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
           rules.history < 0 ? std::numeric_limits<int>::max() : std::max(rules.history, 1)));
     }
     // Tell the user at every registered address ("if this wasn't you...").
-    Result<bool> told = NotifyAddresses(tx, *account, l->enrollments, "password_changed", last_method, now);
-    if (!told.ok()) return told.status();
-    enqueued = *told;
+    if (!activation) {
+      Result<bool> told = NotifyAddresses(tx, *account, l->enrollments, "password_changed", last_method, now);
+      if (!told.ok()) return told.status();
+      enqueued = *told;
+    }
     view.flow = f;
     return Status::Ok();
   });

@@ -23,7 +23,9 @@
 #include "core/flow.hpp"
 #include "core/method.hpp"
 #include "core/rate_limiter.hpp"
+#include "core/secret.hpp"
 #include "core/status.hpp"
+#include "core/throttle.hpp"
 #include "flows/gate_rules.hpp"
 
 namespace latchkey {
@@ -55,6 +57,10 @@ struct FlowSettings {
   std::string helpdesk;
   // One gate must be the person's strong method when they have one (gate_rules.hpp).
   bool require_strong_gate = true;
+  // Entra's throttles ([throttle]): per person (keyed username), kept in the store.
+  ThrottleRule verify_throttle{5, std::chrono::hours(1), std::chrono::hours(24)};
+  ThrottleRule email_throttle{10, std::chrono::minutes(10), std::chrono::hours(24)};
+  ThrottleRule failed_flow_throttle{5, std::chrono::hours(24), std::chrono::hours(24)};
   // Clients here start flows without a CAPTCHA ([captcha] skip_trusted).
   std::vector<Cidr> captcha_exempt;
 };
@@ -93,6 +99,7 @@ struct StartRequest {
   std::string username;
   std::string ip;
   std::string captcha = {};  // the solved challenge (the widget's base64 payload)
+  SecretString activation_code = {};  // kind activate: the code the administrator issued
 };
 
 class FlowService {
@@ -130,8 +137,11 @@ class FlowService {
              std::string_view reason, std::string_view method, std::string_view ip,
              const std::string& subject);
   void Notify();
+  Result<FlowView> StartActivation(const StartRequest& req, const std::string& username_key,
+                                   const std::string& subject_key);
   Result<FlowView> CompleteUnlock(std::string_view flow_id, const Account& account, std::string_view ip);
   Status ClearSignInLockout(Tx& tx, AccountId account_id, TimePoint now);
+  Status Activate(Tx& tx, AccountId account_id, TimePoint now);
   // Queues `template_id` to every confirmed email address; true when one was queued.
   Result<bool> NotifyAddresses(Tx& tx, const Account& account, const std::vector<Enrollment>& enrollments,
                                const std::string& template_id, MethodKind method, TimePoint now);
@@ -140,6 +150,13 @@ class FlowService {
   // Fills in what the client may choose next.
   FlowView Offer(FlowView view) const;
   bool CaptchaExempt(std::string_view ip) const;
+  // kRateLimited "throttled" (saying until when) while one of the subject's
+  // throttles blocks it.
+  Status CheckThrottles(Tx& tx, std::string_view subject, TimePoint now);
+  // Counts one event against a throttle; true when it started a block (audited).
+  Result<bool> CountThrottled(Tx& tx, const Flow& flow, std::string_view name, const ThrottleRule& rule,
+                              TimePoint now, std::string_view ip, const std::string& subject);
+  Status ThrottledStatus(Millis left, TimePoint now) const;
 
   FlowDeps d_;
   FlowSettings settings_;

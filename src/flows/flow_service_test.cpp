@@ -518,5 +518,160 @@ TEST_F(FlowServiceTest, EntraLetsAResetKeepTheCurrentPassword) {
   EXPECT_TRUE(ResetTo("pat", "an old password 123").ok());
 }
 
+TEST_F(FlowServiceTest, UnlockClearsTheLockAndKeepsThePassword) {
+  AddUser("uma", "uma@example.net");
+  ASSERT_TRUE(store_->Write([&](Tx& tx) -> Status {
+                  auto a = tx.accounts().FindByUsernameKey("uma");
+                  if (!a.ok()) return a.status();
+                  Account acc = **a;
+                  acc.status = AccountStatus::kLocked;
+                  acc.failed_logins = 10;
+                  acc.signin_state = "some lockout state";
+                  return tx.accounts().Update(acc);
+                }).ok());
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kUnlock, "uma", "192.0.2.1"}).value();
+  EXPECT_EQ(f.flow.kind, FlowKind::kUnlock);
+  const std::string opt = f.flow.options[0].id;
+  // Not before the gate.
+  EXPECT_EQ(flows.Complete(f.id, SecretString(), "192.0.2.1").status().code(), Errc::kOutOfOrder);
+  ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok());
+  ASSERT_TRUE(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").ok());
+  Result<FlowView> done = flows.Complete(f.id, SecretString(), "192.0.2.1");
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->state, FlowState::kDone);
+  Result<AccountDetails> d = admin_.Show("uma");
+  EXPECT_EQ(d->account.status, AccountStatus::kActive);
+  EXPECT_EQ(d->account.failed_logins, 0);
+  EXPECT_TRUE(d->account.signin_state.empty());
+  EXPECT_TRUE(directory_->VerifyPassword(d->account, SecretString("an old password 123")).ok());
+  bool told = false;
+  for (const auto& m : Outbox()) told = told || (m.template_id == "account_unlocked" && m.to == "uma@example.net");
+  EXPECT_TRUE(told);
+  bool audited = false;
+  for (const auto& e : Audit()) audited = audited || (e.event == "account.unlock" && e.outcome == "ok");
+  EXPECT_TRUE(audited);
+}
+
+TEST_F(FlowServiceTest, AnActivationCodeOpensSetPasswordOnceAndExpires) {
+  AccountSpec spec{"nia", "Nia New", "", "", std::nullopt};
+  spec.pending_activation = true;
+  ASSERT_TRUE(admin_.Add(spec, "test").ok());
+  Result<IssuedActivation> issued = admin_.IssueActivation("nia", std::chrono::hours(24 * 7), "test");
+  ASSERT_TRUE(issued.ok()) << issued.status().ToString();
+  const std::string code(issued->code.view());
+  ASSERT_EQ(code.size(), 19u);  // XXXX-XXXX-XXXX-XXXX
+  FlowService& flows = Service();
+  auto start = [&](const std::string& user, const std::string& typed) {
+    StartRequest r{FlowKind::kActivate, user, "192.0.2.1"};
+    r.activation_code = SecretString(typed);
+    return flows.Start(r);
+  };
+  // Before activation the account cannot reset (it looks like any unknown user).
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "nia", "192.0.2.1"})->flow.phantom());
+  EXPECT_EQ(start("nia", "").status().reason(), "missing_field");
+  const Status wrong = start("nia", "AAAA-BBBB-CCCC-DDDD").status();
+  EXPECT_EQ(wrong.code(), Errc::kVerifyFailed);
+  EXPECT_EQ(wrong.reason(), "activation_invalid");
+  // An unknown username gets the very same answer.
+  EXPECT_EQ(start("nobody", code).status().message(), wrong.message());
+
+  // Typed in lower case without dashes, as people do.
+  std::string typed;
+  for (char c : code) if (c != '-') typed.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  Result<FlowView> f = start("nia", typed);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->state, FlowState::kSetPassword);
+  EXPECT_EQ(f->flow.kind, FlowKind::kActivate);
+  // Single use.
+  EXPECT_EQ(start("nia", code).status().reason(), "activation_invalid");
+  ASSERT_TRUE(flows.Complete(f->id, SecretString("my very first passphrase"), "192.0.2.1").ok());
+  Result<AccountDetails> d = admin_.Show("nia");
+  EXPECT_EQ(d->account.status, AccountStatus::kActive);
+  EXPECT_TRUE(directory_->VerifyPassword(d->account, SecretString("my very first passphrase")).ok());
+  EXPECT_EQ(admin_.IssueActivation("nia", std::chrono::hours(1), "test").status().reason(), "already_active");
+
+  // A code past its lifetime, and a reissue voiding the previous code.
+  AccountSpec late{"ola", "Ola Late", "", "", std::nullopt};
+  late.pending_activation = true;
+  ASSERT_TRUE(admin_.Add(late, "test").ok());
+  const std::string first(admin_.IssueActivation("ola", std::chrono::hours(1), "test")->code.view());
+  const std::string second(admin_.IssueActivation("ola", std::chrono::hours(1), "test")->code.view());
+  EXPECT_EQ(start("ola", first).status().reason(), "activation_invalid");
+  clock_.Advance(std::chrono::hours(1));
+  EXPECT_EQ(start("ola", second).status().reason(), "activation_invalid");
+}
+
+TEST_F(FlowServiceTest, FailedFlowsBlockTheNextForADayUntilAResetSucceeds) {
+  settings_.failed_flow_throttle = {2, std::chrono::hours(24), std::chrono::hours(24)};
+  AddUser("tom", "tom@example.net");
+  FlowService& flows = Service();
+  auto fail_a_flow = [&](const std::string& user) {
+    auto f = flows.Start({FlowKind::kReset, user, "192.0.2.1"});
+    if (!f.ok()) return f.status();
+    const std::string opt = f->flow.options[0].id;
+    if (auto c = flows.Challenge(f->id, opt, "192.0.2.1"); !c.ok()) return c.status();
+    Status last;
+    for (int i = 0; i < settings_.max_failures; ++i) {
+      last = flows.Verify(f->id, opt, {SecretString("000000")}, "192.0.2.1").status();
+    }
+    return last;
+  };
+  EXPECT_EQ(fail_a_flow("tom").reason(), "flow_blocked");
+  // A good reset in between clears the count.
+  ASSERT_TRUE(ResetTo("tom", "a passphrase after one failure").ok());
+  EXPECT_EQ(fail_a_flow("tom").reason(), "flow_blocked");
+  const Status second = fail_a_flow("tom");
+  EXPECT_EQ(second.reason(), "throttled");
+  const Status blocked = flows.Start({FlowKind::kReset, "tom", "192.0.2.1"}).status();
+  EXPECT_EQ(blocked.code(), Errc::kRateLimited);
+  EXPECT_EQ(blocked.reason(), "throttled");
+  EXPECT_GT(blocked.retry_after(), std::chrono::hours(23));
+  EXPECT_NE(std::string(blocked.message()).find("020 7946 0000"), std::string::npos);
+  // Unknown usernames are counted and blocked the same way.
+  EXPECT_EQ(fail_a_flow("ghost").reason(), "flow_blocked");
+  EXPECT_EQ(fail_a_flow("ghost").reason(), "throttled");
+  EXPECT_EQ(flows.Start({FlowKind::kReset, "ghost", "192.0.2.1"}).status().reason(), "throttled");
+  // Someone else is not affected; the block lifts after a day.
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "other", "192.0.2.1"}).ok());
+  clock_.Advance(std::chrono::hours(24) + std::chrono::seconds(1));
+  EXPECT_TRUE(flows.Start({FlowKind::kReset, "tom", "192.0.2.1"}).ok());
+  bool audited = false;
+  for (const auto& e : Audit()) audited = audited || (e.event == "flow.throttled" && e.reason == "failed_flows");
+  EXPECT_TRUE(audited);
+}
+
+TEST_F(FlowServiceTest, TooManyEmailsBlockTheNextOne) {
+  settings_.email_throttle = {3, std::chrono::minutes(10), std::chrono::hours(24)};
+  settings_.send_per_destination = {100, std::chrono::minutes(1)};
+  AddUser("eve", "eve@example.net");
+  FlowService& flows = Service();
+  auto f = flows.Start({FlowKind::kReset, "eve", "192.0.2.1"}).value();
+  const std::string opt = f.flow.options[0].id;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(flows.Challenge(f.id, opt, "192.0.2.1").ok()) << i;
+  const Status fourth = flows.Challenge(f.id, opt, "192.0.2.1").status();
+  EXPECT_EQ(fourth.reason(), "throttled");
+  int sent = 0;
+  for (const auto& m : Outbox()) sent += m.template_id == "reset_code" ? 1 : 0;
+  EXPECT_EQ(sent, 3);
+  // The block holds across flows, and for verifying too.
+  EXPECT_EQ(flows.Verify(f.id, opt, {SecretString(LatestCode())}, "192.0.2.1").status().reason(), "throttled");
+  EXPECT_EQ(flows.Start({FlowKind::kReset, "eve", "192.0.2.1"}).status().reason(), "throttled");
+}
+
+TEST_F(FlowServiceTest, TwoGatesNeedTwoDifferentMethods) {
+  settings_.gates_required = 2;
+  AddUser("two", "two@example.net");
+  FlowService& flows = Service();
+  // One email only: the flow is a look-alike that never passes.
+  Result<FlowView> f = flows.Start({FlowKind::kReset, "two", "192.0.2.1"});
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(f->flow.phantom());
+  EXPECT_EQ(f->flow.gates_required, 2);
+  bool audited = false;
+  for (const auto& e : Audit()) audited = audited || e.reason == "not_enough_methods";
+  EXPECT_TRUE(audited);
+}
+
 }  // namespace
 }  // namespace latchkey

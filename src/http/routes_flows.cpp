@@ -68,7 +68,10 @@ void RegisterFlowRoutes(httplib::Server& server, Context& ctx) {
                                              "\"kind\" must be reset, unlock or activate.", "kind"));
       return;
     }
-    Reply(res, 201, flows.Start({*kind, *username, ClientIp(ctx, req), std::move(*captcha)}));
+    auto activation_code = OptionalString(*body, "activation_code", res, 64);
+    if (!activation_code) return;
+    Reply(res, 201, flows.Start({*kind, *username, ClientIp(ctx, req), std::move(*captcha),
+                                 SecretString(std::move(*activation_code))}));
   });
 
   // A proof-of-work challenge for the next flow start (the ALTCHA widget's

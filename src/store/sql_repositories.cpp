@@ -862,6 +862,115 @@ class SqlSessions final : public SessionRepository {
   const Dialect d_;
 };
 
+// ---------------------------------------------------------------- throttles
+
+class SqlThrottles final : public ThrottleRepository {
+ public:
+  SqlThrottles(soci::session& s, Dialect d) : s_(s), d_(d) {}
+
+  Result<ThrottleState> Get(std::string_view subject, std::string_view name) override {
+    return Guard(d_, [&]() -> Result<ThrottleState> {
+      const std::string sub(subject), n(name);
+      int count = 0;
+      long long start = 0;
+      NullableInt blocked;
+      soci::statement st = (s_.prepare << "SELECT count, window_start, blocked_until FROM throttles "
+                                          "WHERE subject = :s AND name = :n",
+                            soci::into(count), soci::into(start), soci::into(blocked.value, blocked.ind),
+                            soci::use(sub), soci::use(n));
+      ThrottleState out;
+      if (!st.execute(true)) return out;
+      out.count = count;
+      out.window_start = FromUnixMillis(start);
+      out.blocked_until = OptTime(blocked);
+      return out;
+    });
+  }
+
+  Status Put(std::string_view subject, std::string_view name, const ThrottleState& state,
+             TimePoint now) override {
+    return Guard(d_, [&]() -> Status {
+      const std::string sub(subject), n(name);
+      const long long start = ToUnixMillis(state.window_start), updated = ToUnixMillis(now);
+      NullableInt blocked = OfTime(state.blocked_until);
+      // ON CONFLICT ... DO UPDATE: SQLite 3.24+ and PostgreSQL 9.5+ alike.
+      s_ << "INSERT INTO throttles (subject, name, count, window_start, blocked_until, updated_at) "
+            "VALUES (:s, :n, :c, :w, :b, :u) ON CONFLICT (subject, name) DO UPDATE SET "
+            "count = excluded.count, window_start = excluded.window_start, "
+            "blocked_until = excluded.blocked_until, updated_at = excluded.updated_at",
+          soci::use(sub), soci::use(n), soci::use(state.count), soci::use(start),
+          soci::use(blocked.value, blocked.ind), soci::use(updated);
+      return Status::Ok();
+    });
+  }
+
+  Status Clear(std::string_view subject) override {
+    return Guard(d_, [&]() -> Status {
+      const std::string sub(subject);
+      s_ << "DELETE FROM throttles WHERE subject = :s", soci::use(sub);
+      return Status::Ok();
+    });
+  }
+
+  Result<int> DeleteStaleBefore(TimePoint cutoff) override {
+    return Guard(d_, [&]() -> Result<int> {
+      const long long c = ToUnixMillis(cutoff);
+      soci::statement st = (s_.prepare << "DELETE FROM throttles WHERE updated_at < :c AND "
+                                          "(blocked_until IS NULL OR blocked_until < :c2)",
+                            soci::use(c), soci::use(c));
+      st.execute(true);
+      return static_cast<int>(st.get_affected_rows());
+    });
+  }
+
+ private:
+  soci::session& s_;
+  const Dialect d_;
+};
+
+// ---------------------------------------------------------------- activations
+
+class SqlActivations final : public ActivationRepository {
+ public:
+  SqlActivations(soci::session& s, Dialect d) : s_(s), d_(d) {}
+
+  Status Put(const Activation& a) override {
+    return Guard(d_, [&]() -> Status {
+      const long long aid = a.account_id, c = ToUnixMillis(a.created_at), e = ToUnixMillis(a.expires_at);
+      s_ << "INSERT INTO activations (account_id, digest, created_at, expires_at) "
+            "VALUES (:a, :d, :c, :e) ON CONFLICT (account_id) DO UPDATE SET "
+            "digest = excluded.digest, created_at = excluded.created_at, expires_at = excluded.expires_at",
+          soci::use(aid), soci::use(a.digest), soci::use(c), soci::use(e);
+      return Status::Ok();
+    });
+  }
+
+  Result<std::optional<Activation>> Find(AccountId account_id) override {
+    return Guard(d_, [&]() -> Result<std::optional<Activation>> {
+      const long long aid = account_id;
+      std::string digest;
+      long long c = 0, e = 0;
+      soci::statement st = (s_.prepare << "SELECT digest, created_at, expires_at FROM activations "
+                                          "WHERE account_id = :a",
+                            soci::into(digest), soci::into(c), soci::into(e), soci::use(aid));
+      if (!st.execute(true)) return std::optional<Activation>();
+      return std::optional<Activation>(Activation{account_id, digest, FromUnixMillis(c), FromUnixMillis(e)});
+    });
+  }
+
+  Status Delete(AccountId account_id) override {
+    return Guard(d_, [&]() -> Status {
+      const long long aid = account_id;
+      s_ << "DELETE FROM activations WHERE account_id = :a", soci::use(aid);
+      return Status::Ok();
+    });
+  }
+
+ private:
+  soci::session& s_;
+  const Dialect d_;
+};
+
 class SqlTx final : public Tx {
  public:
   SqlTx(soci::session& s, Dialect d, const KeyRing& keys)
@@ -871,7 +980,9 @@ class SqlTx final : public Tx {
         outbox_(s, d, keys),
         audit_(s, d),
         history_(s, d),
-        sessions_(s, d) {}
+        sessions_(s, d),
+        throttles_(s, d),
+        activations_(s, d) {}
   AccountRepository& accounts() override { return accounts_; }
   EnrollmentRepository& enrollments() override { return enrollments_; }
   FlowRepository& flows() override { return flows_; }
@@ -879,6 +990,8 @@ class SqlTx final : public Tx {
   AuditRepository& audit() override { return audit_; }
   PasswordHistoryRepository& password_history() override { return history_; }
   SessionRepository& sessions() override { return sessions_; }
+  ThrottleRepository& throttles() override { return throttles_; }
+  ActivationRepository& activations() override { return activations_; }
 
  private:
   SqlAccounts accounts_;
@@ -888,6 +1001,8 @@ class SqlTx final : public Tx {
   SqlAudit audit_;
   SqlPasswordHistory history_;
   SqlSessions sessions_;
+  SqlThrottles throttles_;
+  SqlActivations activations_;
 };
 
 }  // namespace

@@ -40,27 +40,6 @@ std::string CodeDigest(const KeyRing& keys, std::string_view enrollment_id, std:
   return HmacSha256Hex(keys.code_key(), data);
 }
 
-// Upper case, without the separators people type ("abcd-efgh jkmn pqrs").
-std::string Canonical(std::string_view typed) {
-  std::string out;
-  out.reserve(kRecoveryCodeLength);
-  for (char c : typed) {
-    if (c == '-' || c == ' ') continue;
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    out.push_back(c);
-  }
-  return out;
-}
-
-std::string Grouped(std::string_view code) {
-  std::string out;
-  for (std::size_t i = 0; i < code.size(); ++i) {
-    if (i > 0 && i % 4 == 0) out.push_back('-');
-    out.push_back(code[i]);
-  }
-  return out;
-}
-
 // The enrollment's secret: the digests and which of them are spent.
 struct CodeSet {
   std::vector<std::string> digests;
@@ -139,7 +118,7 @@ class RecoveryCodeMethod final : public Method, public Enroller {
   Status Begin(GateContext&, const Enrollment*) override { return Status::Ok(); }
 
   Status Verify(GateContext& ctx, Enrollment* e, const Answer& answer) override {
-    const std::string typed = Canonical(answer.code.view());
+    const std::string typed = CanonicalTypedCode(answer.code.view());
     if (e == nullptr) {
       // A phantom compares against a decoy set of the same size, and never passes.
       const std::string decoy_id =
@@ -183,14 +162,10 @@ class RecoveryCodeMethod final : public Method, public Enroller {
     nlohmann::json codes = nlohmann::json::array();
     std::set<std::string> drawn;
     while (drawn.size() < static_cast<std::size_t>(o_.count)) {
-      std::string code;
-      for (int i = 0; i < kRecoveryCodeLength; ++i) {
-        code.push_back(kRecoveryCodeAlphabet[ctx.random.Uniform(
-            static_cast<std::uint32_t>(kRecoveryCodeAlphabet.size()))]);
-      }
+      std::string code = RandomTypedCode(ctx.random, kRecoveryCodeLength);
       if (!drawn.insert(code).second) continue;  // a repeat (about 2^-80): draw again
       s.digests.push_back(CodeDigest(ctx.keys, e.id, code));
-      codes.push_back(Grouped(code));
+      codes.push_back(GroupedTypedCode(code));
     }
     s.used.assign(s.digests.size(), '0');
     e.secret = SecretString(Encode(s));

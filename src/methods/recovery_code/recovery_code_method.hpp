@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "core/method.hpp"
+#include "core/typed_code.hpp"
 
 namespace latchkey {
 
@@ -32,8 +33,8 @@ struct RecoveryCodeOptions {
   int count = 10;  // codes per set
 };
 
-// Digits and upper-case letters without 0, 1, I and O: 32 symbols, 5 bits each.
-inline constexpr std::string_view kRecoveryCodeAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+// Symbols of core/typed_code.hpp (32, 5 bits each).
+inline constexpr std::string_view kRecoveryCodeAlphabet = kTypedCodeAlphabet;
 inline constexpr int kRecoveryCodeLength = 16;  // symbols: 80 bits
 
 // The returned object implements both Method and Enroller.

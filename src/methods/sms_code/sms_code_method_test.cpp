@@ -221,9 +221,15 @@ TEST_F(SmsCodeMethodTest, ANewCodeDoesNotResetTheFailureCount) {
     EXPECT_EQ(flows.Verify(flow.id, option, Code("000000"), kIp).status().code(),
               Errc::kVerifyFailed);
   }
-  // The fifth wrong code overall blocks, although only two were tried on this code.
+  // The fifth wrong code overall blocks, although only two were tried on this code:
+  // the flow ([flows] max_failures), and, five wrong phone codes within an hour,
+  // the person for a day ([throttle] verify_attempts), which is what they are told.
   const Status fifth = flows.Verify(flow.id, option, Code("000000"), kIp).status();
-  EXPECT_EQ(fifth.reason(), "flow_blocked");
+  EXPECT_EQ(fifth.code(), Errc::kRateLimited);
+  EXPECT_EQ(fifth.reason(), "throttled");
+  EXPECT_EQ(fifth.retry_after(), std::chrono::hours(24) + std::chrono::seconds(1));
+  ASSERT_TRUE(flows.Get(flow.id).ok());
+  EXPECT_EQ(flows.Get(flow.id)->state, FlowState::kBlocked);
   // And the right code no longer helps.
   const std::string code(Outbox()[0].code.view());
   EXPECT_FALSE(flows.Verify(flow.id, option, Code(code), kIp).ok());
