@@ -44,21 +44,28 @@ Result<std::string> CleanMethodName(std::string_view raw, std::string_view field
   return std::string(raw);
 }
 
-bool MethodNameTaken(std::string_view name, MethodKind kind,
-                     const std::vector<Enrollment>& existing) {
+namespace {
+bool InWindow(const Enrollment& e, TimePoint now) {
+  const std::optional<Blob> blob = DecodeBlob(e.pending.view());
+  return blob && BlobInt(*blob, "exp") > ToUnixMillis(now);
+}
+}  // namespace
+
+bool MethodNameTaken(std::string_view name, MethodKind kind, const std::vector<Enrollment>& existing,
+                     std::optional<TimePoint> now, std::string_view except_id) {
   const std::string wanted = AsciiLower(name);
   for (const auto& e : existing) {
-    if (e.kind == kind && e.state == EnrollmentState::kActive && AsciiLower(e.label) == wanted) {
-      return true;
-    }
+    if (e.kind != kind || e.id == except_id || AsciiLower(e.label) != wanted) continue;
+    if (e.state == EnrollmentState::kActive) return true;
+    if (now && InWindow(e, *now)) return true;
   }
   return false;
 }
 
 std::string DefaultMethodName(std::string_view base, MethodKind kind,
-                              const std::vector<Enrollment>& existing) {
+                              const std::vector<Enrollment>& existing, TimePoint now) {
   std::string name(base);
-  for (int n = 2; MethodNameTaken(name, kind, existing); ++n) {
+  for (int n = 2; MethodNameTaken(name, kind, existing, now); ++n) {
     name = std::string(base) + " " + std::to_string(n);
   }
   return name;
@@ -72,8 +79,7 @@ int CountTowardsMaximum(MethodKind kind, const std::vector<Enrollment>& existing
       ++count;
       continue;
     }
-    const std::optional<Blob> blob = DecodeBlob(e.pending.view());
-    if (blob && BlobInt(*blob, "exp") > ToUnixMillis(now)) ++count;
+    if (InWindow(e, now)) ++count;
   }
   return count;
 }

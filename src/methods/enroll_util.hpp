@@ -2,6 +2,7 @@
 // give them and how many of a kind an account holds.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,14 +20,18 @@ inline constexpr std::size_t kMaxMethodNameLength = 64;  // characters (code poi
 // without control characters. kInvalidArgument naming `field` otherwise.
 Result<std::string> CleanMethodName(std::string_view raw, std::string_view field = "name");
 
-// True when an active enrollment of `kind` in `existing` already has `name`
-// (compared without regard to ASCII case).
-bool MethodNameTaken(std::string_view name, MethodKind kind,
-                     const std::vector<Enrollment>& existing);
+// True when an enrollment of `kind` in `existing` already has `name` (compared
+// without regard to ASCII case): an active one, or, given `now`, a registration
+// still in its window (see CountTowardsMaximum), so that two registrations in
+// progress cannot both end with one name. `except_id` is left out (the one being
+// finished).
+bool MethodNameTaken(std::string_view name, MethodKind kind, const std::vector<Enrollment>& existing,
+                     std::optional<TimePoint> now = std::nullopt, std::string_view except_id = {});
 
-// `base` when no enrollment of `kind` uses it, else "base 2", "base 3", ...
+// `base` when no enrollment of `kind` uses it (active or in progress at `now`),
+// else "base 2", "base 3", ...
 std::string DefaultMethodName(std::string_view base, MethodKind kind,
-                              const std::vector<Enrollment>& existing);
+                              const std::vector<Enrollment>& existing, TimePoint now);
 
 // How many places of the per-kind maximum `existing` takes for `kind`: every
 // active enrollment, and every pending one whose registration window (the "exp"

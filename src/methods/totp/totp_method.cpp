@@ -145,7 +145,7 @@ class TotpMethod final : public Method, public Enroller {
             "duplicate_name", "You already have an authenticator app with that name.", "name");
       }
     } else {
-      name = DefaultMethodName(kHint, MethodKind::kTotp, ctx.existing);
+      name = DefaultMethodName(kHint, MethodKind::kTotp, ctx.existing, ctx.clock.Now());
     }
     const TimePoint now = ctx.clock.Now();
     if (CountTowardsMaximum(MethodKind::kTotp, ctx.existing, now) >= o_.max_per_account) {
@@ -203,6 +203,13 @@ class TotpMethod final : public Method, public Enroller {
     }
     if (pending.kind != MethodKind::kTotp || pending.state != EnrollmentState::kPending) {
       return Status::OutOfOrder("This registration is not waiting for a code.");
+    }
+    // Another registration with this name may have finished first.
+    if (MethodNameTaken(pending.label, MethodKind::kTotp, ctx.existing, std::nullopt, pending.id)) {
+      return Status::InvalidArgument("duplicate_name",
+                                     "You already have an authenticator app with that name. Remove this one and "
+                                     "register it again with another name.",
+                                     "name");
     }
     const std::optional<Blob> blob = DecodeBlob(pending.pending.view());
     if (!blob || blob->count("exp") == 0)

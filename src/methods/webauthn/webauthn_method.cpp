@@ -199,7 +199,7 @@ class WebAuthnMethod final : public Method, public Enroller {
                                        "You already have a security key with that name.", "name");
       }
     } else {
-      name = DefaultMethodName("Security key", MethodKind::kWebauthn, ctx.existing);
+      name = DefaultMethodName("Security key", MethodKind::kWebauthn, ctx.existing, ctx.clock.Now());
     }
     const TimePoint now = ctx.clock.Now();
     if (CountTowardsMaximum(MethodKind::kWebauthn, ctx.existing, now) >= o_.max_per_account) {
@@ -271,6 +271,13 @@ class WebAuthnMethod final : public Method, public Enroller {
     }
     if (pending.kind != MethodKind::kWebauthn || pending.state != EnrollmentState::kPending) {
       return Status::OutOfOrder("This registration is not waiting for a security key.");
+    }
+    // Another registration with this name may have finished first.
+    if (MethodNameTaken(pending.label, MethodKind::kWebauthn, ctx.existing, std::nullopt, pending.id)) {
+      return Status::InvalidArgument("duplicate_name",
+                                     "You already have a security key with that name. Remove this one and "
+                                     "register it again with another name.",
+                                     "name");
     }
     std::optional<Blob> blob = DecodeBlob(pending.pending.view());
     if (!blob || (*blob)["c"].empty()) return Status::OutOfOrder("Start the registration again.");
