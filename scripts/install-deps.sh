@@ -15,6 +15,7 @@ PACKAGES=(
   postgresql slapd ldap-utils python3-aiosmtpd oathtool wrk curl ca-certificates openssl xxd
   kannel kannel-extras
   zbar-tools librsvg2-bin
+  chromium
   samba-ad-dc samba-ad-provision
 )
 
@@ -41,4 +42,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The browser tests (tests/browser) drive Debian's Chromium with playwright-core, at
+# the version package-lock.json pins (no browser download). `npm ci` only when
+# node_modules is missing or older than the manifest or the lock file.
+BROWSER_TESTS="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+installed="$BROWSER_TESTS/node_modules/.package-lock.json"
+if [ -f "$BROWSER_TESTS/package-lock.json" ] &&
+   { [ ! -f "$installed" ] || [ "$BROWSER_TESTS/package-lock.json" -nt "$installed" ] ||
+     [ "$BROWSER_TESTS/package.json" -nt "$installed" ]; }; then
+  echo "install-deps: npm ci in tests/browser"
+  npm ci --prefix "$BROWSER_TESTS" --no-audit --no-fund --loglevel=error
 fi

@@ -143,6 +143,8 @@ class Latchkey:
                           "public_url": "http://127.0.0.1:%d" % self.port},
                "store": {"url": "sqlite://" + os.path.join(self.dir, "var", "latchkey.db")},
                "password": {"hash_memory_kib": 8192, "hash_iterations": 1},
+               # Off unless a test is about it: the CAPTCHA has its own tests.
+               "captcha": {"enabled": False},
                "delivery": {"retry_initial_seconds": 1, "retry_max_seconds": 2,
                             "poll_interval_ms": 100}}
         for section, values in config.items():
@@ -276,3 +278,145 @@ class LatchkeyTestCase(unittest.TestCase):
             args.append("--password-stdin")
         rc, out, err = lk.cli(*args, input=(password + "\n") if password else None)
         self.assertEqual(rc, 0, err)
+
+
+# -- signed-in clients, authenticator apps, mail codes ------------------------------
+class Browser:
+    """Keeps the session cookie like a browser would (one origin)."""
+
+    def __init__(self, lk):
+        self.lk = lk
+        self.cookie = None
+        self.last_set_cookie = None
+
+    def call(self, method, path, body=None, headers=None):
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = "latchkey_session=" + self.cookie
+        status, resp_headers, data = self.lk.request(method, path, body, headers=h)
+        set_cookie = resp_headers.get("set-cookie")
+        if set_cookie:
+            self.last_set_cookie = set_cookie
+            value = set_cookie.split(";")[0].split("=", 1)[1]
+            self.cookie = value or None
+        return status, resp_headers, data
+
+    def sign_in(self, username, password):
+        return self.call("POST", "/api/v1/session", {"username": username, "password": password})
+
+    def sign_out(self):
+        return self.call("DELETE", "/api/v1/session")
+
+    def add_method(self, kind, **fields):
+        return self.call("POST", "/api/v1/me/methods", dict(fields, kind=kind))
+
+    def verify_method(self, method_id, body):
+        return self.call("POST", "/api/v1/me/methods/%s/verify" % method_id, body)
+
+    def methods(self):
+        status, _, body = self.call("GET", "/api/v1/me/methods")
+        if status != 200:
+            raise AssertionError("GET /api/v1/me/methods: %s %s" % (status, body))
+        return body["methods"]
+
+    def second_factor(self, method_id, **answer):
+        return self.call("POST", "/api/v1/session/verify", dict(answer, method=method_id))
+
+
+def oathtool_totp(secret_b32, at=None, algorithm="SHA1", digits=6, period=30):
+    """The code Debian's oathtool computes for a Base32 key at Unix time `at` (now)."""
+    when = int(time.time()) if at is None else int(at)
+    args = ["oathtool", "--totp=" + algorithm.lower(), "-b", "-d", str(digits),
+            "-s", "%ds" % period, "-N", "@%d" % when, secret_b32]
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def oathtool_totp_hex(secret_b32, at=None, algorithm="SHA1", digits=6, period=30):
+    """The same code from the key in hex (RFC 6238 style): Base32 -> bytes -> `xxd -p`."""
+    import base64
+    raw = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    hex_key = subprocess.run(["xxd", "-p", "-c", "200"], input=raw, check=True,
+                             capture_output=True).stdout.decode().strip()
+    when = int(time.time()) if at is None else int(at)
+    args = ["oathtool", "--totp=" + algorithm.lower(), "-d", str(digits), "-s", "%ds" % period,
+            "-N", "@%d" % when, hex_key]
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def mail_body(message):
+    """The decoded text body of a delivered message."""
+    import email
+    msg = email.message_from_string(message["content"])
+    part = msg
+    if msg.is_multipart():
+        part = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    return part.get_payload(decode=True).decode("utf-8")
+
+
+def mail_subject(message):
+    import email
+    import email.header
+    msg = email.message_from_string(message["content"])
+    return str(email.header.make_header(email.header.decode_header(msg["Subject"] or "")))
+
+
+def wait_for_code(smtp, to, skip=0, timeout=30.0):
+    """The code in the first message to `to` after the first `skip` of them that holds
+    one (notifications sent meanwhile are passed over)."""
+    def found():
+        mine = [m for m in smtp.messages() if to in m["rcpt_tos"]][skip:]
+        for m in mine:
+            if re.search(r"code is: (\d{6,10})", mail_body(m)):
+                return code_in(m)
+        return None
+    return wait_until(found, timeout, what="a code mailed to " + to)
+
+
+def mail_count(smtp, to):
+    return len([m for m in smtp.messages() if to in m["rcpt_tos"]])
+
+
+class AuthenticatorApp:
+    """A person's authenticator app for one registered key: codes from oathtool, one
+    time step after another (the service refuses a step it has already accepted, and
+    accepts one step either side of its own)."""
+
+    def __init__(self, secret, algorithm="SHA1", digits=6, period=30):
+        self.secret = secret
+        self.algorithm = algorithm
+        self.digits = digits
+        self.period = period
+        self.last_step = None
+
+    def code_at_step(self, step):
+        return oathtool_totp(self.secret, step * self.period, self.algorithm, self.digits, self.period)
+
+    def next_code(self):
+        """A code for a step not used yet and within the service's window."""
+        now_step = int(time.time()) // self.period
+        step = now_step if self.last_step is None else max(now_step, self.last_step + 1)
+        while step > int(time.time()) // self.period + 1:  # beyond the window: wait for it
+            time.sleep(0.5)
+        self.last_step = step
+        return self.code_at_step(step)
+
+    def wrong_code(self):
+        """A code no step near now has (the window is one step either side)."""
+        now_step = int(time.time()) // self.period
+        near = {self.code_at_step(s) for s in range(now_step - 3, now_step + 4)}
+        n = 0
+        while True:
+            candidate = str(n).zfill(self.digits)
+            if candidate not in near:
+                return candidate
+            n += 1
+
+
+def wait_for_mail(smtp, to, predicate, timeout=30.0, what="mail"):
+    """The first message to `to` for which predicate(subject, body) holds."""
+    def found():
+        for m in smtp.messages():
+            if to in m["rcpt_tos"] and predicate(mail_subject(m), mail_body(m)):
+                return m
+        return None
+    return wait_until(found, timeout, what=what + " to " + to)
