@@ -18,6 +18,7 @@
 #include "delivery/phone_senders.hpp"
 #include "delivery/sender.hpp"
 #include "delivery/templates.hpp"
+#include "text/unicode.hpp"
 #include "directory/directory.hpp"
 #include "flows/account_admin.hpp"
 #include "flows/flow_service.hpp"
@@ -213,6 +214,11 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   fs.max_failures = config.flows.max_failures;
   fs.gates_required = config.flows.gates_required;
   fs.require_strong_gate = config.flows.require_strong_gate;
+  fs.confirm_phone_number = config.flows.confirm_phone_number;
+  fs.default_region = config.phone.default_region;
+  for (const auto& admin : config.flows.admin_accounts) {
+    if (auto key = UsernameKey(admin)) fs.admin_keys.insert(*key);
+  }
   {
     const auto block = std::chrono::hours(config.throttle.block_hours);
     auto rule = [&](const RateSpec& r) {

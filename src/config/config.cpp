@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "directory/ldap_text.hpp"
+#include "text/unicode.hpp"
 
 extern char** environ;  // POSIX: the process environment
 
@@ -206,6 +207,13 @@ const std::vector<KeySpec>& Specs() {
       {"flows", "gates_required", Type::kInt, "1",
        "verification gates for a reset or unlock: 1, or 2 different methods", 1, 2,
        [](Config& c, const Value& v) { c.flows.gates_required = static_cast<int>(v.i); }},
+      {"flows", "confirm_phone_number", Type::kBool, "false",
+       "phone gates ask for the full number on file before a code is sent (Entra does)", 0, 0,
+       [](Config& c, const Value& v) { c.flows.confirm_phone_number = v.b; }},
+      {"flows", "admin_accounts", Type::kStringList, "[]",
+       "usernames of administrators: a reset of one notifies the others, and security questions "
+       "are never offered to them",
+       0, 0, [](Config& c, const Value& v) { c.flows.admin_accounts = v.list; }},
       {"flows", "activation_days", Type::kInt, "7",
        "how long an activation code (user add --activation, user activation) stays valid", 1, 90,
        [](Config& c, const Value& v) { c.flows.activation_days = static_cast<int>(v.i); }},
@@ -956,6 +964,9 @@ void Validate(ConfigLoad& load) {
   }
   for (const auto& kind : c.registration.methods_allowed) {
     if (!ParseMethodKind(kind)) error("registration.methods_allowed", "\"" + kind + "\" is not a method kind");
+  }
+  for (const auto& admin : c.flows.admin_accounts) {
+    if (!UsernameKey(admin)) error("flows.admin_accounts", "\"" + admin + "\" is not a username");
   }
   if (c.lockout.max_duration_seconds < c.lockout.duration_seconds) {
     error("lockout.max_duration_seconds", "must not be less than lockout.duration_seconds");

@@ -85,6 +85,8 @@ struct Config {
     int gates_required = 1;
     bool require_strong_gate = true;
     int activation_days = 7;
+    bool confirm_phone_number = false;
+    std::vector<std::string> admin_accounts;
   } flows;
   struct Captcha {
     bool enabled = true;

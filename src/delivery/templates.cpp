@@ -133,6 +133,15 @@ const Builtin kBuiltins[] = {
      "\n"
      "If you were not expecting this message, you can ignore it.\n"
      "{{helpdesk_line}}"},
+    {"admin_account_recovered", "{{organisation}}: administrator {{subject_username}} {{what}}",
+     "Hello {{display_name}},\n"
+     "\n"
+     "The administrator account {{subject_username}} {{what}} through self-service\n"
+     "on {{time}} (UTC), after verification by {{method}}.\n"
+     "\n"
+     "You are told because you are another administrator of {{organisation}}. If you\n"
+     "cannot confirm with {{subject_username}} that this was them, treat the account as\n"
+     "compromised: disable it and review the audit log.\n"},
     {"account_unlocked", "{{organisation}}: your account was unlocked",
      "Hello {{display_name}},\n"
      "\n"
@@ -205,6 +214,9 @@ const std::map<std::string, std::vector<std::string>>& MessageTemplates::Catalog
       {"activation_code",
        {"organisation", "display_name", "username", "code", "expires", "portal_url", "helpdesk_line",
         "helpdesk"}},
+      {"admin_account_recovered",
+       {"organisation", "display_name", "username", "time", "method", "subject_username", "what",
+        "helpdesk_line", "helpdesk"}},
       {"account_unlocked",
        {"organisation", "display_name", "username", "time", "method", "helpdesk_line",
         "helpdesk"}},

@@ -16,6 +16,7 @@
 #include "flows/gate_rules.hpp"
 #include "flows/person.hpp"
 #include "flows/phantom.hpp"
+#include "methods/phone_code.hpp"
 #include "methods/registry.hpp"
 #include "policy/password_history.hpp"
 #include "policy/password_policy.hpp"
@@ -121,6 +122,21 @@ Result<bool> FlowService::CountThrottled(Tx& tx, const Flow& flow, std::string_v
     log::Warn("flow.throttled", {{"flow", std::string(flow.ref())}, {"throttle", std::string(name)}});
   }
   return blocked;
+}
+
+Status FlowService::WrongAnswer(Flow& f, const Status& checked, std::string& audit_outcome) const {
+  ++f.failures;
+  if (f.failures >= settings_.max_failures) {
+    f.state = FlowState::kBlocked;
+    audit_outcome = "blocked";
+    return Status::Forbidden("flow_blocked",
+                             "Too many wrong answers. Start again later, or contact the helpdesk.");
+  }
+  const int left = settings_.max_failures - f.failures;
+  audit_outcome = "failed";
+  return Status::VerifyFailed(std::string(checked.reason()),
+                              std::string(checked.message()) + " " + std::to_string(left) +
+                                  (left == 1 ? " attempt left." : " attempts left."));
 }
 
 bool FlowService::CaptchaExempt(std::string_view ip) const {
@@ -265,6 +281,10 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
         }
       }
       DropUnusableOptions(f, Rules());
+      if (settings_.admin_keys.count((*acc)->username_key) != 0) {
+        // Administrators never pass on knowledge answers alone or in part.
+        std::erase_if(f.options, [&](const GateOption& o) { return Rules().secondary_only(o.kind); });
+      }
       if (f.options.empty()) {
         reason = "no_methods";
       } else if (f.gates_required > 1 && OfferedOptions(f, Rules()).empty()) {
@@ -409,7 +429,7 @@ Result<FlowView> FlowService::Get(std::string_view flow_id) {
 // the flow meanwhile, the write fails with kConflict and nothing is recorded. This
 // keeps the store's single writer busy only with the writes themselves.
 Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_view option_id,
-                                        std::string_view ip) {
+                                        std::string_view ip, std::string_view confirm) {
   if (Status st = d_.limiter.Take("flow_challenge_ip", ip, settings_.verify_per_ip); !st.ok()) {
     return st;
   }
@@ -438,6 +458,30 @@ Result<FlowView> FlowService::Challenge(std::string_view flow_id, std::string_vi
       return Status::InvalidArgument("method_unavailable",
                                      "That method is no longer available. Choose another one.",
                                      "method");
+    }
+  }
+  const bool phone = opt->kind == MethodKind::kSms || opt->kind == MethodKind::kVoice ||
+                     opt->kind == MethodKind::kOfficePhone;
+  if (phone && settings_.confirm_phone_number && !f.phantom()) {
+    // Entra's "type the full number": the masked hint alone does not let someone
+    // else send texts or calls to it. A wrong number counts as a wrong answer.
+    const Status typed = confirm.empty()
+                             ? Status::InvalidArgument("confirm_required",
+                                                       "Type your full phone number to get the code.",
+                                                       "confirm")
+                             : ConfirmTypedNumber(confirm, *e, settings_.default_region);
+    if (typed.code() == Errc::kInvalidArgument) return typed;
+    if (!typed.ok()) {
+      std::string audit_outcome;
+      const Status outcome = WrongAnswer(f, typed, audit_outcome);
+      f.updated_at = now;
+      st = d_.store.Write([&](Tx& tx) -> Status {
+        LK_RETURN_IF_ERROR(tx.flows().Update(f));
+        Audit(tx, f, "flow.challenge", audit_outcome, typed.reason(), ToString(opt->kind), ip, l.subject());
+        return Status::Ok();
+      });
+      if (!st.ok()) return st;
+      return outcome;
     }
   }
   const CodeMessageSettings messages{settings_.send_per_destination, settings_.organisation,
@@ -551,19 +595,7 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
     // The method's state changes on a wrong answer too: a challenge is spent, a new
     // set of questions drawn.
     f.method_state[option] = blob;
-    ++f.failures;
-    if (f.failures >= settings_.max_failures) {
-      f.state = FlowState::kBlocked;
-      audit_outcome = "blocked";
-      outcome = Status::Forbidden("flow_blocked",
-                                  "Too many wrong answers. Start again later, or contact the helpdesk.");
-    } else {
-      const int left = settings_.max_failures - f.failures;
-      audit_outcome = "failed";
-      outcome = Status::VerifyFailed(std::string(checked.reason()),
-                                     std::string(checked.message()) + " " + std::to_string(left) +
-                                         (left == 1 ? " attempt left." : " attempts left."));
-    }
+    outcome = WrongAnswer(f, checked, audit_outcome);
   } else {
     // An expired code or a verify before any challenge: not a guess, not counted.
     audit_outcome = "failed";
@@ -602,21 +634,22 @@ Result<FlowView> FlowService::Verify(std::string_view flow_id, std::string_view 
 Result<bool> FlowService::NotifyAddresses(Tx& tx, const Account& account,
                                           const std::vector<Enrollment>& enrollments,
                                           const std::string& template_id, MethodKind method,
-                                          TimePoint now) {
+                                          TimePoint now, const TemplateVars& extra) {
   bool enqueued = false;
   for (const Enrollment& e : enrollments) {
     if (e.kind != MethodKind::kEmail || e.state != EnrollmentState::kActive || e.secret.empty()) {
       continue;
     }
-    Result<RenderedMessage> r = d_.templates.Render(
-        template_id,
-        {{"organisation", settings_.organisation},
-         {"display_name", account.display_name.empty() ? account.username : account.display_name},
-         {"username", account.username},
-         {"time", UtcTime(now)},
-         {"method", MethodPhrase(method)},
-         {"helpdesk", settings_.helpdesk},
-         {"helpdesk_line", HelpdeskLine(settings_.helpdesk)}});
+    TemplateVars vars = {
+        {"organisation", settings_.organisation},
+        {"display_name", account.display_name.empty() ? account.username : account.display_name},
+        {"username", account.username},
+        {"time", UtcTime(now)},
+        {"method", MethodPhrase(method)},
+        {"helpdesk", settings_.helpdesk},
+        {"helpdesk_line", HelpdeskLine(settings_.helpdesk)}};
+    for (const auto& [k, v] : extra) vars[k] = v;
+    Result<RenderedMessage> r = d_.templates.Render(template_id, vars);
     if (!r.ok()) return r.status();
     OutboundMessage m;
     m.channel = Channel::kEmail;
@@ -630,6 +663,26 @@ Result<bool> FlowService::NotifyAddresses(Tx& tx, const Account& account,
         tx.outbox().Enqueue(m, settings_.dev_outbox ? OutboxStatus::kDev : OutboxStatus::kQueued, now);
     if (!id.ok()) return id.status();
     enqueued = true;
+  }
+  return enqueued;
+}
+
+// An administrator's reset or unlock is told to every other administrator.
+Result<bool> FlowService::NotifyOtherAdmins(Tx& tx, const Account& account, std::string_view what,
+                                            MethodKind method, TimePoint now) {
+  if (settings_.admin_keys.count(account.username_key) == 0) return false;
+  bool enqueued = false;
+  for (const std::string& key : settings_.admin_keys) {
+    if (key == account.username_key) continue;
+    Result<std::optional<Account>> admin = tx.accounts().FindByUsernameKey(key);
+    if (!admin.ok()) return admin.status();
+    if (!admin->has_value() || (*admin)->status == AccountStatus::kDisabled) continue;
+    Result<std::vector<Enrollment>> e = tx.enrollments().ListForAccount((*admin)->id);
+    if (!e.ok()) return e.status();
+    Result<bool> told = NotifyAddresses(tx, **admin, *e, "admin_account_recovered", method, now,
+                                        {{"subject_username", account.username}, {"what", std::string(what)}});
+    if (!told.ok()) return told.status();
+    enqueued = enqueued || *told;
   }
   return enqueued;
 }
@@ -681,7 +734,9 @@ Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Acc
     Audit(tx, f, "account.unlock", "ok", "", ToString(last_method), ip, subject);
     Result<bool> told = NotifyAddresses(tx, account, l->enrollments, "account_unlocked", last_method, now);
     if (!told.ok()) return told.status();
-    enqueued = *told;
+    Result<bool> admins = NotifyOtherAdmins(tx, account, "unlocked the account", last_method, now);
+    if (!admins.ok()) return admins.status();
+    enqueued = *told || *admins;
     view.flow = f;
     return Status::Ok();
   });
@@ -854,7 +909,9 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
     if (!activation) {
       Result<bool> told = NotifyAddresses(tx, *account, l->enrollments, "password_changed", last_method, now);
       if (!told.ok()) return told.status();
-      enqueued = *told;
+      Result<bool> admins = NotifyOtherAdmins(tx, *account, "reset its password", last_method, now);
+      if (!admins.ok()) return admins.status();
+      enqueued = *told || *admins;
     }
     view.flow = f;
     return Status::Ok();

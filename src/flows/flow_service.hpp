@@ -15,6 +15,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -57,6 +59,11 @@ struct FlowSettings {
   std::string helpdesk;
   // One gate must be the person's strong method when they have one (gate_rules.hpp).
   bool require_strong_gate = true;
+  // Phone gates first ask for the full number on file (Entra's check).
+  bool confirm_phone_number = false;
+  std::string default_region;  // for typed numbers in national format
+  // Normalised usernames of the administrators ([flows] admin_accounts).
+  std::set<std::string> admin_keys;
   // Entra's throttles ([throttle]): per person (keyed username), kept in the store.
   ThrottleRule verify_throttle{5, std::chrono::hours(1), std::chrono::hours(24)};
   ThrottleRule email_throttle{10, std::chrono::minutes(10), std::chrono::hours(24)};
@@ -113,8 +120,9 @@ class FlowService {
   Result<FlowView> Get(std::string_view flow_id);
   // Sends a code for `option_id`. kInvalidArgument (unknown option), kOutOfOrder,
   // kExpired, kForbidden (blocked), kRateLimited.
+  // `confirm`: the full phone number, when [flows] confirm_phone_number asks for it.
   Result<FlowView> Challenge(std::string_view flow_id, std::string_view option_id,
-                             std::string_view ip);
+                             std::string_view ip, std::string_view confirm = {});
   // Checks an answer. A wrong answer counts towards max_failures and is reported as
   // kVerifyFailed (or kForbidden "flow_blocked" when it was the last allowed).
   Result<FlowView> Verify(std::string_view flow_id, std::string_view option_id,
@@ -144,12 +152,17 @@ class FlowService {
   Status Activate(Tx& tx, AccountId account_id, TimePoint now);
   // Queues `template_id` to every confirmed email address; true when one was queued.
   Result<bool> NotifyAddresses(Tx& tx, const Account& account, const std::vector<Enrollment>& enrollments,
-                               const std::string& template_id, MethodKind method, TimePoint now);
+                               const std::string& template_id, MethodKind method, TimePoint now,
+                               const std::map<std::string, std::string>& extra = {});
+  Result<bool> NotifyOtherAdmins(Tx& tx, const Account& account, std::string_view what, MethodKind method,
+                                 TimePoint now);
   OutboxStatus InitialStatus(Channel channel) const;
   const GateRules& Rules() const { return rules_; }
   // Fills in what the client may choose next.
   FlowView Offer(FlowView view) const;
   bool CaptchaExempt(std::string_view ip) const;
+  // A wrong answer: counted, and the flow blocked at max_failures. What to answer.
+  Status WrongAnswer(Flow& f, const Status& checked, std::string& audit_outcome) const;
   // kRateLimited "throttled" (saying until when) while one of the subject's
   // throttles blocks it.
   Status CheckThrottles(Tx& tx, std::string_view subject, TimePoint now);

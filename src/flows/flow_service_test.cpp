@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 
 #include "core/store.hpp"
 #include "core/work_pool.hpp"
@@ -671,6 +672,30 @@ TEST_F(FlowServiceTest, TwoGatesNeedTwoDifferentMethods) {
   bool audited = false;
   for (const auto& e : Audit()) audited = audited || e.reason == "not_enough_methods";
   EXPECT_TRUE(audited);
+}
+
+TEST_F(FlowServiceTest, AnAdministratorsResetIsToldToTheOtherAdministrators) {
+  settings_.admin_keys = {"root", "ada", "bo"};
+  AddUser("root", "root.personal@example.net");
+  AddUser("ada", "ada.personal@example.net");
+  AddUser("bo", "bo.personal@example.net");
+  AddUser("carl", "carl@example.net");
+  Service();
+  ASSERT_TRUE(ResetTo("root", "a brand new root passphrase").ok());
+  std::set<std::string> told;
+  for (const auto& m : Outbox()) {
+    if (m.template_id != "admin_account_recovered") continue;
+    told.insert(m.to);
+    EXPECT_NE(m.subject.find("administrator root reset its password"), std::string::npos) << m.subject;
+  }
+  EXPECT_EQ(told, (std::set<std::string>{"ada.personal@example.net", "bo.personal@example.net"}));
+  // Someone else's reset tells no administrator.
+  const std::size_t before = Outbox().size();
+  ASSERT_TRUE(ResetTo("carl", "carl's brand new passphrase").ok());
+  int admin_notices = 0;
+  for (const auto& m : Outbox()) admin_notices += m.template_id == "admin_account_recovered" ? 1 : 0;
+  EXPECT_EQ(admin_notices, 2);
+  EXPECT_GT(Outbox().size(), before);
 }
 
 }  // namespace

@@ -96,8 +96,9 @@ void RegisterFlowRoutes(httplib::Server& server, Context& ctx) {
                 if (!body) return;
                 auto method = RequireString(*body, "method", res, 64);
                 if (!method) return;
-                if (!OptionalString(*body, "confirm", res, 320)) return;
-                Reply(res, 202, flows.Challenge(req.matches[1].str(), *method, ClientIp(ctx, req)));
+                auto confirm = OptionalString(*body, "confirm", res, 320);
+                if (!confirm) return;
+                Reply(res, 202, flows.Challenge(req.matches[1].str(), *method, ClientIp(ctx, req), *confirm));
               });
 
   server.Post(std::string("/api/v1/flows/") + kFlowId + "/verify",

@@ -433,5 +433,24 @@ TEST_F(SmsTollFraudFlowTest, RegistrationToANumberAbroadIsRefusedWithoutDetail) 
   EXPECT_TRUE(Outbox().empty());
 }
 
+TEST_F(SmsCodeMethodTest, TheFullNumberMustBeTypedWhenThePolicyAsks) {
+  settings_.confirm_phone_number = true;
+  settings_.default_region = "GB";
+  AddUser("ria", "+447400123456");
+  FlowService& flows = Flows();
+  auto [flow, option] = StartWith("ria", MethodKind::kSms);
+  EXPECT_EQ(flows.Challenge(flow.id, option, kIp).status().reason(), "confirm_required");
+  const Status wrong = flows.Challenge(flow.id, option, kIp, "07400 123457").status();
+  EXPECT_EQ(wrong.code(), Errc::kVerifyFailed);
+  EXPECT_EQ(wrong.reason(), "number_mismatch");
+  EXPECT_NE(std::string(wrong.message()).find("4 attempts left"), std::string::npos) << wrong.message();
+  EXPECT_TRUE(Outbox().empty());  // nothing sent to a guessed number
+  // National or international format, with spaces: the same number.
+  ASSERT_TRUE(flows.Challenge(flow.id, option, kIp, "07400 123456").ok());
+  ASSERT_TRUE(flows.Challenge(flow.id, option, kIp, "+44 7400 123456").ok());
+  EXPECT_EQ(Outbox().size(), 2u);
+  EXPECT_EQ(flows.Get(flow.id)->flow.failures, 1);
+}
+
 }  // namespace
 }  // namespace latchkey
