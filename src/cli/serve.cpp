@@ -215,6 +215,7 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   fs.gates_required = config.flows.gates_required;
   fs.require_strong_gate = config.flows.require_strong_gate;
   fs.confirm_phone_number = config.flows.confirm_phone_number;
+  fs.reveal_unregistered = config.flows.reveal_unregistered;
   fs.default_region = config.phone.default_region;
   for (const auto& admin : config.flows.admin_accounts) {
     if (auto key = UsernameKey(admin)) fs.admin_keys.insert(*key);

@@ -210,6 +210,10 @@ const std::vector<KeySpec>& Specs() {
       {"flows", "confirm_phone_number", Type::kBool, "false",
        "phone gates ask for the full number on file before a code is sent (Entra does)", 0, 0,
        [](Config& c, const Value& v) { c.flows.confirm_phone_number = v.b; }},
+      {"flows", "reveal_unregistered", Type::kBool, "false",
+       "tell a person with too little registered at the start (with the helpdesk contact) "
+       "instead of a look-alike flow; reveals that the account exists",
+       0, 0, [](Config& c, const Value& v) { c.flows.reveal_unregistered = v.b; }},
       {"flows", "admin_accounts", Type::kStringList, "[]",
        "usernames of administrators: a reset of one notifies the others, and security questions "
        "are never offered to them",

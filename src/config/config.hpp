@@ -86,6 +86,7 @@ struct Config {
     bool require_strong_gate = true;
     int activation_days = 7;
     bool confirm_phone_number = false;
+    bool reveal_unregistered = false;
     std::vector<std::string> admin_accounts;
   } flows;
   struct Captcha {

@@ -124,13 +124,17 @@ Result<bool> FlowService::CountThrottled(Tx& tx, const Flow& flow, std::string_v
   return blocked;
 }
 
+std::string FlowService::HelpdeskSentence() const {
+  return settings_.helpdesk.empty() ? std::string("If you cannot get in, contact the helpdesk.")
+                                    : "If you cannot get in, contact the helpdesk: " + settings_.helpdesk + ".";
+}
+
 Status FlowService::WrongAnswer(Flow& f, const Status& checked, std::string& audit_outcome) const {
   ++f.failures;
   if (f.failures >= settings_.max_failures) {
     f.state = FlowState::kBlocked;
     audit_outcome = "blocked";
-    return Status::Forbidden("flow_blocked",
-                             "Too many wrong answers. Start again later, or contact the helpdesk.");
+    return Status::Forbidden("flow_blocked", "Too many wrong answers. Start again later. " + HelpdeskSentence());
   }
   const int left = settings_.max_failures - f.failures;
   audit_outcome = "failed";
@@ -305,6 +309,17 @@ Result<FlowView> FlowService::Start(const StartRequest& req) {
     return Status::Ok();
   });
   if (!st.ok()) return st;
+  if (settings_.reveal_unregistered && (reason == "no_methods" || reason == "not_enough_methods")) {
+    // The organisation chose to say so at once (as Entra does), at the price of
+    // telling that the account exists.
+    (void)d_.store.Write([&](Tx& tx) {
+      Audit(tx, f, "flow.start", "refused", reason, "", req.ip, subject);
+      return Status::Ok();
+    });
+    return Status::Forbidden("not_registered",
+                             "You have not registered enough security info to do this yourself. " +
+                                 HelpdeskSentence());
+  }
   if (!reason.empty()) {
     f.options.clear();
     f.options.push_back(

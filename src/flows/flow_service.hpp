@@ -61,6 +61,9 @@ struct FlowSettings {
   bool require_strong_gate = true;
   // Phone gates first ask for the full number on file (Entra's check).
   bool confirm_phone_number = false;
+  // Tell a person with too little registered at the start, instead of a look-alike
+  // flow (reveals that the account exists).
+  bool reveal_unregistered = false;
   std::string default_region;  // for typed numbers in national format
   // Normalised usernames of the administrators ([flows] admin_accounts).
   std::set<std::string> admin_keys;
@@ -161,6 +164,7 @@ class FlowService {
   // Fills in what the client may choose next.
   FlowView Offer(FlowView view) const;
   bool CaptchaExempt(std::string_view ip) const;
+  std::string HelpdeskSentence() const;
   // A wrong answer: counted, and the flow blocked at max_failures. What to answer.
   Status WrongAnswer(Flow& f, const Status& checked, std::string& audit_outcome) const;
   // kRateLimited "throttled" (saying until when) while one of the subject's

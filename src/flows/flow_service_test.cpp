@@ -672,6 +672,14 @@ TEST_F(FlowServiceTest, TwoGatesNeedTwoDifferentMethods) {
   bool audited = false;
   for (const auto& e : Audit()) audited = audited || e.reason == "not_enough_methods";
   EXPECT_TRUE(audited);
+  // An organisation may prefer to say so at once, with the helpdesk's number.
+  settings_.reveal_unregistered = true;
+  FlowService& revealing = Service();
+  const Status told = revealing.Start({FlowKind::kReset, "two", "192.0.2.1"}).status();
+  EXPECT_EQ(told.reason(), "not_registered");
+  EXPECT_NE(std::string(told.message()).find("020 7946 0000"), std::string::npos);
+  // Unknown usernames still get a look-alike flow.
+  EXPECT_TRUE(revealing.Start({FlowKind::kReset, "nobody", "192.0.2.1"})->flow.phantom());
 }
 
 TEST_F(FlowServiceTest, AnAdministratorsResetIsToldToTheOtherAdministrators) {
