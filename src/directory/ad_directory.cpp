@@ -40,15 +40,7 @@ class AdDirectory final : public LdapFamilyDirectory {
   Status VerifyPassword(const Account& account, const SecretString& password) override {
     std::optional<LdapEntry> entry;
     LdapReply bind;
-    bool ran = false;
-    const LdapReply r = pool_.Run(false, [&](LdapConnection& c) {
-      ran = true;
-      if (LdapReply s = c.BindService(); !s.ok()) return s;
-      if (LdapReply f = FindEntry(c, account.username, entry); !f.ok() || !entry) return f;
-      bind = c.Bind(entry->dn, password, false);
-      return LdapReply{};
-    });
-    if (!r.ok()) return Failure("verify", r, "", !ran || r.code == LDAP_INVALID_CREDENTIALS);
+    LK_RETURN_IF_ERROR(BindAsUser(account, password, false, entry, bind));
     if (!entry) return WrongPassword();
     if (bind.ok()) return Status::Ok();
     return FromBind("verify", bind, entry->dn);

@@ -30,6 +30,20 @@ DirectoryUser LdapFamilyDirectory::UserOf(const LdapEntry& e) const {
   return u;
 }
 
+Status LdapFamilyDirectory::BindAsUser(const Account& account, const SecretString& password, bool ppolicy,
+                                       std::optional<LdapEntry>& entry, LdapReply& bind) {
+  bool ran = false;
+  const LdapReply r = pool_.Run(false, [&](LdapConnection& c) {
+    ran = true;
+    if (LdapReply s = c.BindService(); !s.ok()) return s;
+    if (LdapReply f = FindEntry(c, account.username, entry); !f.ok() || !entry) return f;
+    bind = c.Bind(entry->dn, password, ppolicy);
+    return LdapReply{};
+  });
+  if (!r.ok()) return Failure("verify", r, "", !ran || r.code == LDAP_INVALID_CREDENTIALS);
+  return Status::Ok();
+}
+
 LdapReply LdapFamilyDirectory::FindEntry(LdapConnection& conn, std::string_view username,
                                          std::optional<LdapEntry>& out) {
   out.reset();

@@ -36,6 +36,12 @@ class LdapFamilyDirectory : public Directory {
   // (reported as LDAP_SIZELIMIT_EXCEEDED).
   LdapReply FindEntry(LdapConnection& conn, std::string_view username,
                       std::optional<LdapEntry>& out);
+  // Finds the user's entry as the service account, then binds as the user with
+  // `password` (with the password-policy request control when `ppolicy`). Ok when
+  // both steps ran: `entry` is then empty for an unknown user, and `bind` holds the
+  // user's bind answer. A directory that cannot be reached or searched: Failure().
+  Status BindAsUser(const Account& account, const SecretString& password, bool ppolicy,
+                    std::optional<LdapEntry>& entry, LdapReply& bind);
   DirectoryUser UserOf(const LdapEntry& entry) const;
   std::vector<std::string> UserAttributes() const;
 

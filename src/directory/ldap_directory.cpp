@@ -32,15 +32,7 @@ class LdapDirectory final : public LdapFamilyDirectory {
   Status VerifyPassword(const Account& account, const SecretString& password) override {
     std::optional<LdapEntry> entry;
     LdapReply bind;
-    bool ran = false;
-    const LdapReply r = pool_.Run(false, [&](LdapConnection& c) {
-      ran = true;
-      if (LdapReply s = c.BindService(); !s.ok()) return s;
-      if (LdapReply f = FindEntry(c, account.username, entry); !f.ok() || !entry) return f;
-      bind = c.Bind(entry->dn, password, true);
-      return LdapReply{};
-    });
-    if (!r.ok()) return Failure("verify", r, "", !ran || r.code == LDAP_INVALID_CREDENTIALS);
+    LK_RETURN_IF_ERROR(BindAsUser(account, password, true, entry, bind));
     if (!entry) return WrongPassword();
     return FromUserBind("verify", bind, entry->dn);
   }

@@ -1,5 +1,7 @@
 #include "flows/code_senders.hpp"
 
+#include <ctime>
+
 #include "crypto/keys.hpp"
 #include "delivery/phone_guard.hpp"
 #include "delivery/templates.hpp"
@@ -51,6 +53,15 @@ std::string DestinationKey(const KeyRing& keys, std::string_view to) {
 }
 
 }  // namespace
+
+std::string UtcTime(TimePoint t) {
+  const std::time_t secs = static_cast<std::time_t>(ToUnixMillis(t) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
 
 std::string HelpdeskLine(const std::string& helpdesk) {
   return helpdesk.empty() ? std::string() : "\nNeed help? Contact the helpdesk: " + helpdesk + "\n";

@@ -30,6 +30,9 @@ struct CodeMessageSettings {
 // The "Need help? ..." line of the templates, or "".
 std::string HelpdeskLine(const std::string& helpdesk);
 
+// A time as messages show it: "2026-12-02 01:30" (UTC).
+std::string UtcTime(TimePoint t);
+
 // Prepares each code as an outbox message (template by purpose and channel: an
 // email, a text, or a call script reading the code digit by digit); the caller
 // queues `messages` and appends `events` (operator alerts, such as an SMS budget

@@ -31,15 +31,6 @@ namespace {
 constexpr std::size_t kOptionIdBytes = 9;
 constexpr std::size_t kFlowIdBytes = 32;  // 256 bits: unguessable, and a bearer secret
 
-std::string UtcTime(TimePoint t) {
-  const std::time_t secs = static_cast<std::time_t>(ToUnixMillis(t) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
-
 std::string MethodPhrase(MethodKind k) {
   switch (k) {
     case MethodKind::kEmail: return "a code sent to your alternate email address";
@@ -702,21 +693,17 @@ Result<bool> FlowService::NotifyOtherAdmins(Tx& tx, const Account& account, std:
   return enqueued;
 }
 
-// Unlock: the gates are passed; the directory clears its lock, and Latchkey its
-// own sign-in lockout. The password stays as it is.
-Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Account& account,
-                                             std::string_view ip) {
-  std::string subject;
-  MethodKind last_method = MethodKind::kEmail;
-  Status st = d_.store.Write([&](Tx& tx) -> Status {
+// Claims a flow in set_password for one completion (a lease), so that two
+// completions cannot both write the directory. Tells who and the last method used.
+Status FlowService::Claim(std::string_view flow_id, const std::string& busy_message, std::string& subject,
+                          MethodKind& last_method) {
+  return d_.store.Write([&](Tx& tx) -> Status {
     Result<Loaded> l = Load(tx, flow_id);
     if (!l.ok()) return l.status();
     Flow& f = l->flow;
     const TimePoint now = d_.clock.Now();
     LK_RETURN_IF_ERROR(CheckActive(f, now, true));
-    if (f.completing_until && *f.completing_until > now) {
-      return Status::Conflict("Your account is being unlocked. Wait a moment and reload.");
-    }
+    if (f.completing_until && *f.completing_until > now) return Status::Conflict(busy_message);
     f.completing_until = now + settings_.completion_lease;
     f.updated_at = now;
     subject = l->subject();
@@ -725,6 +712,16 @@ Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Acc
     }
     return tx.flows().Update(f);
   });
+}
+
+// Unlock: the gates are passed; the directory clears its lock, and Latchkey its
+// own sign-in lockout. The password stays as it is.
+Result<FlowView> FlowService::CompleteUnlock(std::string_view flow_id, const Account& account,
+                                             std::string_view ip) {
+  std::string subject;
+  MethodKind last_method = MethodKind::kEmail;
+  Status st = Claim(flow_id, "Your account is being unlocked. Wait a moment and reload.", subject,
+                    last_method);
   if (!st.ok()) return st;
 
   const Status unlocked = d_.directory.Unlock(account);
@@ -849,23 +846,7 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
   // 2. Claim the flow, so that two completions cannot both write the directory.
   std::string subject;
   MethodKind last_method = MethodKind::kEmail;
-  st = d_.store.Write([&](Tx& tx) -> Status {
-    Result<Loaded> l = Load(tx, flow_id);
-    if (!l.ok()) return l.status();
-    Flow& f = l->flow;
-    const TimePoint now = d_.clock.Now();
-    LK_RETURN_IF_ERROR(CheckActive(f, now, true));
-    if (f.completing_until && *f.completing_until > now) {
-      return Status::Conflict("Your new password is being saved. Wait a moment and reload.");
-    }
-    f.completing_until = now + settings_.completion_lease;
-    f.updated_at = now;
-    subject = l->subject();
-    if (!f.passed.empty()) {
-      if (const GateOption* o = f.FindOption(f.passed.back())) last_method = o->kind;
-    }
-    return tx.flows().Update(f);
-  });
+  st = Claim(flow_id, "Your new password is being saved. Wait a moment and reload.", subject, last_method);
   if (!st.ok()) return st;
 
   // 3. The directory is the final word. Nothing is recorded as changed unless it

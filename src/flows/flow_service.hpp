@@ -150,6 +150,8 @@ class FlowService {
   void Notify();
   Result<FlowView> StartActivation(const StartRequest& req, const std::string& username_key,
                                    const std::string& subject_key);
+  Status Claim(std::string_view flow_id, const std::string& busy_message, std::string& subject,
+               MethodKind& last_method);
   Result<FlowView> CompleteUnlock(std::string_view flow_id, const Account& account, std::string_view ip);
   Status ClearSignInLockout(Tx& tx, AccountId account_id, TimePoint now);
   Status Activate(Tx& tx, AccountId account_id, TimePoint now);

@@ -16,15 +16,6 @@
 namespace latchkey {
 namespace {
 
-std::string UtcTime(TimePoint t) {
-  const std::time_t secs = static_cast<std::time_t>(ToUnixMillis(t) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
-
 Status NeedsFreshProof() {
   return Status::Forbidden("reauthentication_required",
                            "For your security, confirm your password again to make this change.");
