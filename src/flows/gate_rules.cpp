@@ -60,6 +60,7 @@ Status CheckGate(const Flow& flow, const GateOption& option, const GateRules& ru
 
 std::vector<std::string> OfferedOptions(const Flow& flow, const GateRules& rules) {
   std::vector<std::string> out;
+  if (flow.gates_passed() >= flow.gates_required) return out;  // verified: nothing left to choose
   for (const GateOption& o : flow.options) {
     if (CheckGate(flow, o, rules).ok()) out.push_back(o.id);
   }

@@ -31,7 +31,8 @@ bool IsStrongGate(MethodKind kind);
 // Ok, or InvalidArgument "method_not_allowed" saying what to choose instead.
 Status CheckGate(const Flow& flow, const GateOption& option, const GateRules& rules);
 
-// The ids of the options CheckGate accepts now, in the flow's order.
+// The ids of the options CheckGate accepts now, in the flow's order; none once
+// every gate is passed.
 std::vector<std::string> OfferedOptions(const Flow& flow, const GateRules& rules);
 
 // Removes the options that can never be used in a flow of this many gates (a

@@ -51,6 +51,9 @@ TEST(GateRulesTest, TwoGatesAreDifferentMethodsAndOneIsStrong) {
   Flow g = FlowWith({MethodKind::kEmail, MethodKind::kTotp, MethodKind::kEmail}, 2);
   g.passed.push_back("o1");
   EXPECT_EQ(OfferedOptions(g, Rules()), (std::vector<std::string>{"o0", "o2"}));
+  // Both gates passed: nothing left to offer.
+  g.passed.push_back("o0");
+  EXPECT_TRUE(OfferedOptions(g, Rules()).empty());
   // Two emails are one kind: the second email is not a second method.
   Flow h = FlowWith({MethodKind::kEmail, MethodKind::kEmail}, 2);
   h.passed.push_back("o0");
