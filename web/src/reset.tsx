@@ -158,10 +158,13 @@ function Field(props: {
   );
 }
 
+// The step's submit button. While the answer is awaited it says so and is
+// aria-disabled, not disabled: a disabled button would drop the keyboard focus. The
+// step's handlers ignore a submit while busy.
 function Busy({ busy, children }: { busy: boolean; children: ComponentChildren }) {
   const { t } = useI18n();
   return (
-    <button type="submit" class="primary" disabled={busy}>
+    <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>
       {busy ? t('working') : children}
     </button>
   );
@@ -194,6 +197,7 @@ function Start({ branding, onStart, fail }: {
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy || captchaOn === null) return;
     setAlert('');
     if (!username.trim()) {
       setFieldError(t('start.username_missing'));
@@ -252,6 +256,7 @@ function Choose({ flow, branding, onFlow, fail }: StepProps & { branding: Brandi
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setAlert('');
     if (!chosen) return setAlert(t('choose.missing'));
     setBusy(true);
@@ -319,6 +324,7 @@ function Verify({ flow, branding, onFlow, fail, onChooseAnother }:
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setAlert('');
     setNotice('');
     if (!code.trim()) {
@@ -342,6 +348,7 @@ function Verify({ flow, branding, onFlow, fail, onChooseAnother }:
   };
 
   const resend = async () => {
+    if (busy) return;
     setAlert('');
     setNotice('');
     setBusy(true);
@@ -368,9 +375,10 @@ function Verify({ flow, branding, onFlow, fail, onChooseAnother }:
         <p class="notice" aria-live="polite">{notice}</p>
         <Busy busy={busy}>{t('verify.next')}</Busy>
         <div class="secondary-actions">
-          {sent && <button type="button" class="link" onClick={resend} disabled={busy}>{t('verify.resend')}</button>}
+          {sent && <button type="button" class="link" onClick={resend} aria-disabled={busy ? 'true' : undefined}>{t('verify.resend')}</button>}
           {others.length > 0 && (
-            <button type="button" class="link" onClick={onChooseAnother} disabled={busy}>{t('verify.other')}</button>
+            <button type="button" class="link" onClick={() => { if (!busy) onChooseAnother(); }}
+                    aria-disabled={busy ? 'true' : undefined}>{t('verify.other')}</button>
           )}
         </div>
       </form>
@@ -411,6 +419,7 @@ function NewPassword({ flow, username, onFlow, fail }: StepProps & { username: s
 
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return;
     setAlert('');
     setViolations([]);
     setFieldError(password ? '' : t('password.missing'));
