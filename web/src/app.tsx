@@ -1,6 +1,6 @@
 // The page around every flow: skip link, header with the organisation and the
 // language switcher, the flow, and the helpdesk in the footer.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { Branding } from './api';
 import { I18n, catalogs, languages, rememberLanguage, translator } from './i18n';
 import { Reset } from './reset';
@@ -10,7 +10,8 @@ export function App({ branding, initialLang }: { branding: Branding; initialLang
   const i18n = useMemo(() => ({ lang, t: translator(lang) }), [lang]);
   const { t } = i18n;
 
-  useEffect(() => {
+  // With the render, not after it: assistive technology reads the new text in its language.
+  useLayoutEffect(() => {
     document.documentElement.lang = lang;
     document.title = `${t('doc.reset')} – ${branding.organisation_name}`;
   }, [lang, branding.organisation_name]);

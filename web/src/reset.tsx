@@ -190,14 +190,26 @@ function Start({ branding, onStart, fail }: {
   const [busy, setBusy] = useState(false);
   const [captchaOn, setCaptchaOn] = useState<boolean | null>(null);
   const captcha = useRef<CaptchaHandle | null>(null);
+  const probe = useRef<Promise<boolean> | null>(null);
 
   useEffect(() => {
-    void api('GET', '/api/v1/captcha').then((a) => setCaptchaOn(a.status !== 404));
+    probe.current = api('GET', '/api/v1/captcha').then((a) => {
+      setCaptchaOn(a.status !== 404);
+      return a.status !== 404;
+    });
   }, []);
+
+  // The CAPTCHA's payload, once the probe has answered and the widget is in the page
+  // (a submit may come before either).
+  const solve = async (): Promise<string | null> => {
+    if (!(await probe.current)) return null;
+    for (let i = 0; i < 100 && !captcha.current; i += 1) await new Promise((r) => setTimeout(r, 50));
+    return (await captcha.current?.payload()) ?? null;
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (busy || captchaOn === null) return;
+    if (busy) return;
     setAlert('');
     if (!username.trim()) {
       setFieldError(t('start.username_missing'));
@@ -206,14 +218,11 @@ function Start({ branding, onStart, fail }: {
     }
     setFieldError('');
     setBusy(true);
-    let solved: string | null = null;
-    if (captchaOn) {
-      solved = (await captcha.current?.payload()) ?? null;
-      if (!solved) {
-        setBusy(false);
-        setAlert(t('start.captcha_wait'));
-        return;
-      }
+    const solved = await solve();
+    if (!solved && (await probe.current)) {
+      setBusy(false);
+      setAlert(t('start.captcha_wait'));
+      return;
     }
     const a = await api<Flow>('POST', '/api/v1/flows',
                               { kind: 'reset', username: username.trim(), ...(solved ? { captcha: solved } : {}) });
@@ -235,7 +244,7 @@ function Start({ branding, onStart, fail }: {
                error={fieldError} autocomplete="username" />
         {captchaOn && <Captcha handle={captcha} />}
         <Alert text={alert} />
-        <Busy busy={busy || captchaOn === null}>{t('start.next')}</Busy>
+        <Busy busy={busy}>{t('start.next')}</Busy>
       </form>
     </section>
   );
@@ -499,7 +508,8 @@ function Ended({ ending, branding, onRestart }: { ending: Ending; branding: Bran
     <section>
       <Heading>{heading}</Heading>
       <p>{body}</p>
-      <Helpdesk branding={branding} />
+      {/* The service's throttled message may name the helpdesk already. */}
+      {!(branding.helpdesk_contact && body.includes(branding.helpdesk_contact)) && <Helpdesk branding={branding} />}
       <button type="button" class="primary" onClick={onRestart}>{t('ended.again')}</button>
     </section>
   );
