@@ -2,13 +2,14 @@
 // The portal, as a person uses it: `latchkey serve` (dev mode, the dev outbox, the
 // CAPTCHA on) and Debian's Chromium through playwright-core, keyboard only. alice
 // resets her password with the code from the email (read with `latchkey outbox list
-// --json`), then signs in with the new one; bob gives five wrong codes and is blocked;
-// carol waits past the flow's lifetime; a German browser gets the German pages and
-// switches to English. On every page state axe-core (from node_modules, added as a
-// same-origin script tag) must find no violation, the page must fit in 320 px without
-// scrolling sideways, and no Content-Security-Policy violation may happen. The key
-// steps are saved as PNGs in $SCREENSHOTS (default: $TMPDIR/latchkey-screenshots;
-// under ctest: <build>/screenshots).
+// --json`), then signs in with the new one; bob gives five wrong codes and is blocked,
+// then five more and is throttled; carol waits past the flow's lifetime; a German
+// browser gets the German pages and switches to English. On every page state
+// axe-core (from node_modules, added as a same-origin script tag) must find no
+// violation, the page must fit in 320 px without scrolling sideways, and no
+// Content-Security-Policy violation may happen. The key steps are saved as PNGs in
+// $SCREENSHOTS (default: $TMPDIR/latchkey-screenshots; under ctest:
+// <build>/screenshots).
 //
 //   LATCHKEY_BIN=build/latchkey node tests/browser/portal_reset_test.js
 //   SCREENSHOTS=docs/screenshots ...   refreshes the README's pictures
@@ -78,7 +79,12 @@ async function shot(page, name) {
 
 async function heading(page, text) {
   const h1 = page.locator('h1', { hasText: text });
-  await h1.waitFor({ timeout: 15000 });
+  try {
+    await h1.waitFor({ timeout: 15000 });
+  } catch (e) {
+    const shown = await page.locator('main').innerText().catch(() => '?');
+    throw new Error(`no heading "${text}" within 15 s; the page shows: ${shown.replace(/\s+/g, ' ')}`);
+  }
   return h1;
 }
 
@@ -141,6 +147,18 @@ async function startReset(page, username) {
   same(await page.evaluate(() => document.activeElement.id), 'username', 'Tab from the heading reaches the username');
   await page.keyboard.type(username);
   await page.keyboard.press('Enter');
+}
+
+// From the method page: the email code, then five wrong codes.
+async function fiveWrongCodes(page) {
+  await page.locator('button[type="submit"]').click();
+  await heading(page, 'Enter your verification code');
+  for (let i = 0; i < 5; i += 1) {
+    await page.locator('#code').fill('000000');
+    await page.locator('#code').press('Enter');
+    if (i < 4) await page.locator('#code-error').waitFor();
+    await page.waitForFunction(() => !document.querySelector('button[type="submit"][aria-disabled]'));
+  }
 }
 
 // ------------------------------------------------------------------ the test
@@ -252,18 +270,23 @@ async function main(service) {
       await heading(p, 'Get back into your account');
       await startReset(p, 'bob');
       await heading(p, 'Verification step 1 of 1');
-      await p.locator('button[type="submit"]').click();
-      await heading(p, 'Enter your verification code');
-      for (let i = 0; i < 5; i += 1) {
-        await p.locator('#code').fill('000000');
-        await p.locator('#code').press('Enter');
-        if (i < 4) await p.locator('#code-error').waitFor();
-        await p.waitForFunction(() => !document.querySelector('button[type="submit"][aria-disabled]'));
-      }
+      await fiveWrongCodes(p);
       await pageState(p, 'blocked', 'Too many wrong answers', 'portal-7-blocked.png');
       check((await p.locator('section').textContent()).includes(`contact the helpdesk: ${HELPDESK}`),
             'the blocked page gives the helpdesk contact');
       same(await cspViolations(p), [], 'no CSP violation (blocked)');
+
+      // A second flow ended by wrong answers throttles bob for a day ([throttle]
+      // failed_flows, lowered to 2 for this test).
+      await p.locator('button', { hasText: 'Start again' }).press('Enter');
+      await heading(p, 'Get back into your account');
+      await startReset(p, 'bob');
+      await heading(p, 'Verification step 1 of 1');
+      await fiveWrongCodes(p);
+      await pageState(p, 'throttled', 'Please try again later', 'portal-8-throttled.png');
+      const text = await p.locator('section').textContent();
+      check(/until|\d{1,2}:\d{2}/.test(text) && text.split(HELPDESK).length === 2,
+            'the throttled page says until when, and gives the helpdesk contact once', text);
       await c.close();
     }
 
@@ -290,7 +313,7 @@ async function main(service) {
     {
       const { context: c, page: p, errors: e } = await newPage(browser, 'de-DE');
       await p.goto(`${service.origin}/`);
-      await pageState(p, 'start, German', 'Wieder Zugang zu Ihrem Konto erhalten', 'portal-8-german.png');
+      await pageState(p, 'start, German', 'Wieder Zugang zu Ihrem Konto erhalten', 'portal-9-german.png');
       same(await p.evaluate(() => document.documentElement.lang), 'de', 'Accept-Language de: the page is German (lang="de")');
       await p.locator('#username').fill('alice');
       await p.locator('#username').press('Enter');
@@ -315,4 +338,5 @@ run(new Service('portal', {
   // The CAPTCHA as people meet it, at a lower difficulty; every start comes from 127.0.0.1.
   captcha: { enabled: true, max_number: 5000, skip_trusted: false },
   limits: { signin_per_ip: '1000/1m', flow_start_per_ip: '1000/1m' },
+  throttle: { failed_flows: '2/24h' },
 }), main, OVERALL_TIMEOUT_MS);
