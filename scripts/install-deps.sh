@@ -26,8 +26,10 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-# npm fetches the build's word-list source (tools/wordlist, cmake/banned_terms.cmake).
-# Any Node.js with npm >= 7 will do; Debian's packages only when none is installed.
+# The build needs Node.js and npm: npm fetches the word-list source (tools/wordlist,
+# cmake/banned_terms.cmake) and the portal's packages, and Vite builds the portal
+# (web/, cmake/portal.cmake; Node.js 18 or later, as in Debian 12). Debian's nodejs and
+# npm only when no npm is installed (a Node.js from elsewhere brings its own npm).
 if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi

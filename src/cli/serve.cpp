@@ -305,6 +305,8 @@ int CmdServe(const Config& base, const ServeArgs& args) {
   ho.dev = config.server.dev;
   ho.password_check_per_ip = config.limits.password_check_per_ip;
   ho.organisation = config.branding.organisation_name;
+  ho.helpdesk_contact = config.branding.helpdesk_contact;
+  ho.primary_colour = config.branding.primary_colour;
   HttpServer server(ho, HttpDeps{flows, *rt.store, *rt.directory, *rt.policy, limiter, &signin,
                                  &security_info, rt.methods.get(),
                                  captcha ? &*captcha : nullptr});

@@ -6,8 +6,11 @@
 #include "core/cidr.hpp"
 #include "core/method_kind.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -198,6 +201,10 @@ const std::vector<KeySpec>& Specs() {
       {"branding", "helpdesk_contact", Type::kString, "\"\"",
        "how to reach the helpdesk (\"020 7848 8888, 24/7\"), shown in messages", 0, 0,
        [](Config& c, const Value& v) { c.branding.helpdesk_contact = v.s; }},
+      {"branding", "primary_colour", Type::kString, "\"#1d4f91\"",
+       "the portal's colour of buttons, links and focus rings, \"#rrggbb\"; white text on it "
+       "must have a contrast of at least 4.5:1 (WCAG 2.1 AA)",
+       0, 0, [](Config& c, const Value& v) { c.branding.primary_colour = v.s; }},
 
       {"flows", "lifetime_minutes", Type::kInt, "15", "a flow expires this long after its start",
        1, 1440,
@@ -894,6 +901,35 @@ void ValidateDirectory(Config& c, const Error& error, const Warn& warn) {
   }
 }
 
+// WCAG 2.1 relative luminance of an sRGB channel (0-255).
+double Linear(int channel) {
+  const double c = channel / 255.0;
+  return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
+}
+
+// [branding] primary_colour: "#rrggbb", dark enough for white text on it (buttons).
+void ValidateBranding(const Config& c, const Report& error) {
+  const std::string& colour = c.branding.primary_colour;
+  const bool shaped = colour.size() == 7 && colour[0] == '#' &&
+                      std::all_of(colour.begin() + 1, colour.end(),
+                                  [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)) != 0; });
+  if (!shaped) {
+    error("branding.primary_colour", "expected a colour as \"#rrggbb\", e.g. \"#1d4f91\"");
+    return;
+  }
+  const int r = std::stoi(colour.substr(1, 2), nullptr, 16);
+  const int g = std::stoi(colour.substr(3, 2), nullptr, 16);
+  const int b = std::stoi(colour.substr(5, 2), nullptr, 16);
+  const double luminance = 0.2126 * Linear(r) + 0.7152 * Linear(g) + 0.0722 * Linear(b);
+  const double contrast = 1.05 / (luminance + 0.05);
+  if (contrast < 4.5) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.1f", contrast);
+    error("branding.primary_colour", "white text on " + colour + " has a contrast of " + text +
+                                         ":1; WCAG 2.1 AA needs 4.5:1, choose a darker colour");
+  }
+}
+
 void Validate(ConfigLoad& load) {
   Config& c = load.config;
   auto error = [&](const std::string& key, const std::string& msg) {
@@ -997,6 +1033,7 @@ void Validate(ConfigLoad& load) {
     warn("totp.algorithm", "some authenticator apps ignore the algorithm and compute SHA1 codes");
   }
   if (c.totp.digits != 6 && c.totp.digits != 8) error("totp.digits", "expected 6 or 8");
+  ValidateBranding(c, error);
   ValidateWebAuthn(c, error, warn);
   ValidateSecurityQuestions(c, error, warn);
   if (c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&

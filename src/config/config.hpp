@@ -78,6 +78,7 @@ struct Config {
   struct Branding {
     std::string organisation_name = "Latchkey";
     std::string helpdesk_contact;
+    std::string primary_colour = "#1d4f91";
   } branding;
   struct Flows {
     int lifetime_minutes = 15;

@@ -64,6 +64,27 @@ organisation_name = "King's College London"
   EXPECT_EQ(load.config.source, path);
 }
 
+TEST(ConfigTest, PrimaryColourIsAColourDarkEnoughForWhiteText) {
+  TempDir dir;
+  auto problems_for = [&](const std::string& colour) {
+    const std::string path = Write(dir, "c.toml", "[branding]\nprimary_colour = \"" + colour + "\"\n");
+    std::vector<std::string> messages;
+    for (const auto& p : LoadConfig(path, {}).problems) {
+      if (p.key == "branding.primary_colour" && p.error) messages.push_back(p.message);
+    }
+    return messages;
+  };
+  EXPECT_TRUE(problems_for("#1d4f91").empty());
+  EXPECT_TRUE(problems_for("#000000").empty());
+  EXPECT_EQ(problems_for("blue").size(), 1u);
+  EXPECT_EQ(problems_for("#12345").size(), 1u);
+  EXPECT_EQ(problems_for("#12345g").size(), 1u);
+  const auto pale = problems_for("#ffcc00");  // yellow: 1.5:1 against white
+  ASSERT_EQ(pale.size(), 1u);
+  EXPECT_NE(pale[0].find("1.5:1"), std::string::npos) << pale[0];
+  EXPECT_EQ(LoadConfig("", {}).config.branding.primary_colour, "#1d4f91");
+}
+
 TEST(ConfigTest, UnknownKeysAndSectionsAreErrorsNamingTheKey) {
   TempDir dir;
   const std::string path = Write(dir, "l.toml", R"(

@@ -55,5 +55,6 @@ std::string Rfc3339(TimePoint t);
 void RegisterFlowRoutes(httplib::Server& server, Context& ctx);
 void RegisterPasswordRoutes(httplib::Server& server, Context& ctx);
 void RegisterSessionRoutes(httplib::Server& server, Context& ctx);
+void RegisterPortalRoutes(httplib::Server& server, Context& ctx);
 
 }  // namespace latchkey::http

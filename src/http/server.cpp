@@ -162,14 +162,6 @@ class Server final : public httplib::Server {
   }
 };
 
-constexpr const char* kLandingPage = R"HTML(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Latchkey</title></head>
-<body><main><h1>Latchkey</h1>
-<p>The self-service password reset API is running at <code>/api/v1</code>.</p>
-<p>Health: <a href="/healthz">/healthz</a>, readiness: <a href="/readyz">/readyz</a>.</p>
-</main></body></html>
-)HTML";
 
 }  // namespace
 
@@ -323,10 +315,7 @@ HttpServer::HttpServer(HttpOptions options, HttpDeps deps)
                      {{"store", store.ok() ? "ok" : "unavailable"},
                       {"directory", directory.ok() ? "ok" : "unavailable"}}}});
   });
-  svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(kLandingPage, "text/html; charset=utf-8");
-  });
-
+  http::RegisterPortalRoutes(svr, ctx);
   http::RegisterFlowRoutes(svr, ctx);
   http::RegisterPasswordRoutes(svr, ctx);
   if (ctx.deps.signin != nullptr && ctx.deps.security_info != nullptr) {

@@ -1,4 +1,4 @@
-// HttpServer: the JSON API (and, later, the portal) over cpp-httplib.
+// HttpServer: the JSON API and the web portal over cpp-httplib.
 #pragma once
 
 #include <memory>
@@ -31,6 +31,8 @@ struct HttpOptions {
   std::size_t max_body_bytes = 64 * 1024;
   RateSpec password_check_per_ip{30, std::chrono::minutes(1)};
   std::string organisation;
+  std::string helpdesk_contact;            // [branding], for GET /api/v1/branding
+  std::string primary_colour = "#1d4f91";
 };
 
 struct HttpDeps {

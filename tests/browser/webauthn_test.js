@@ -10,137 +10,9 @@
 // Prints TAP; exits 1 when a check fails, 2 when the set-up does.
 'use strict';
 
-const { chromium } = require('playwright-core');
-const childProcess = require('child_process');
-const fs = require('fs');
-const http = require('http');
-const net = require('net');
-const os = require('os');
-const path = require('path');
+const { PASSWORD, check, same, Service, launchChromium, run } = require('./harness');
 
-const BIN = path.resolve(process.env.LATCHKEY_BIN || path.join(__dirname, '../../build/latchkey'));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const PASSWORD = 'the first password 1';
 const OVERALL_TIMEOUT_MS = 240000;
-
-// ------------------------------------------------------------------ TAP
-let count = 0;
-let failures = 0;
-function check(condition, description, detail) {
-  count += 1;
-  if (condition) {
-    console.log(`ok ${count} - ${description}`);
-  } else {
-    failures += 1;
-    console.log(`not ok ${count} - ${description}`);
-    if (detail !== undefined) {
-      const text = typeof detail === 'string' ? detail : JSON.stringify(detail);
-      for (const line of text.slice(0, 4000).split('\n')) console.log(`  # ${line}`);
-    }
-  }
-  return condition;
-}
-function same(actual, expected, description, detail) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  return check(a === e, description, a === e ? undefined : { expected: expected, actual: actual, detail });
-}
-
-// ------------------------------------------------------------------ the service
-function freePort() {
-  return new Promise((resolve, reject) => {
-    let attempts = 0;
-    const attempt = () => {
-      attempts += 1;
-      if (attempts > 200) return reject(new Error('no free port'));
-      const port = 20000 + Math.floor(Math.random() * 12000);  // 20000-31999
-      const srv = net.createServer();
-      srv.once('error', attempt);
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(port)));
-    };
-    attempt();
-  });
-}
-
-function getHealth(port) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/healthz', timeout: 500 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
-  });
-}
-
-class Service {
-  constructor() {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-webauthn-'));
-    this.proc = null;
-  }
-
-  async start() {
-    this.port = await freePort();
-    this.origin = `http://localhost:${this.port}`;
-    this.config = path.join(this.dir, 'latchkey.toml');
-    const toml = {
-      server: { listen: `127.0.0.1:${this.port}`, public_url: this.origin, dev: true },
-      store: { url: 'sqlite://' + path.join(this.dir, 'var', 'latchkey.db') },
-      password: { hash_memory_kib: 8192, hash_iterations: 1 },
-      branding: { organisation_name: 'Example University' },
-      // Every sign-in and answer of this test comes from 127.0.0.1.
-      limits: { signin_per_ip: '1000/1m' },
-      captcha: { enabled: false },  // the CAPTCHA has tests of its own
-    };
-    let text = '';
-    for (const [section, values] of Object.entries(toml)) {
-      text += `[${section}]\n`;
-      for (const [k, v] of Object.entries(values)) text += `${k} = ${JSON.stringify(v)}\n`;
-    }
-    fs.writeFileSync(this.config, text);
-    // The service refuses unknown LATCHKEY_* variables: pass none of the caller's.
-    this.env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LATCHKEY_')));
-    this.errPath = path.join(this.dir, 'serve.err');
-    const out = fs.openSync(path.join(this.dir, 'serve.out'), 'a');
-    const err = fs.openSync(this.errPath, 'a');
-    this.proc = childProcess.spawn(BIN, ['--config', this.config, 'serve'],
-                                   { cwd: this.dir, env: this.env, stdio: ['ignore', out, err] });
-    let exited = null;
-    this.proc.on('exit', (code, signal) => { exited = code === null ? signal : code; });
-    const deadline = Date.now() + 30000;
-    while (Date.now() < deadline) {
-      if (exited !== null) throw new Error(`latchkey exited with ${exited}: ${this.stderr()}`);
-      if (await getHealth(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('latchkey did not serve within 30 s: ' + this.stderr());
-  }
-
-  cli(args, input) {
-    return childProcess.spawnSync(BIN, ['--config', this.config, ...args],
-                                  { cwd: this.dir, env: this.env, input, encoding: 'utf8', timeout: 60000 });
-  }
-
-  addUser(name) {
-    const r = this.cli(['user', 'add', name, '--password-stdin'], PASSWORD + '\n');
-    if (r.status !== 0) throw new Error(`user add ${name}: ${r.stderr}`);
-  }
-
-  stderr() {
-    try { return fs.readFileSync(this.errPath, 'utf8'); } catch (e) { return ''; }
-  }
-
-  async stop() {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      const done = new Promise((r) => this.proc.once('exit', r));
-      this.proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.proc.kill('SIGKILL'), 15000);
-      await done;
-      clearTimeout(timer);
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-}
 
 // ------------------------------------------------------------------ in the page
 // Installed once in the page (window.lk). Runs in the browser, not in Node.
@@ -310,19 +182,12 @@ function bytes(b64u) {
 }
 
 // ------------------------------------------------------------------ the test
-async function main() {
-  if (!fs.existsSync(BIN)) throw new Error(`no latchkey binary at ${BIN} (set LATCHKEY_BIN)`);
-  const service = new Service();
+async function main(service) {
   let browser = null;
   try {
-    await service.start();
     for (const name of ['alice', 'bob', 'carol']) service.addUser(name);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable', { enableUI: false });
@@ -566,29 +431,8 @@ async function main() {
     same((await api(page, 'GET', '/api/v1/me')).status, 401, 'and stays not signed in');
   } finally {
     if (browser) await browser.close().catch(() => {});
-    if (failures > 0) {
-      const err = service.stderr();
-      if (err) console.log(err.split('\n').slice(-40).map((l) => `  # serve: ${l}`).join('\n'));
-    }
-    await service.stop();
   }
 }
 
-const guard = setTimeout(() => {
-  console.log(`not ok ${count + 1} - the test did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`);
-  console.log(`1..${count + 1}`);
-  process.exit(1);
-}, OVERALL_TIMEOUT_MS);
-
-main().then(() => {
-  clearTimeout(guard);
-  console.log(`1..${count}`);
-  if (failures > 0) console.log(`# ${failures} of ${count} failed`);
-  process.exitCode = failures > 0 ? 1 : 0;
-}, (e) => {
-  clearTimeout(guard);
-  console.log(`not ok ${count + 1} - ${e && e.stack ? e.stack.split('\n')[0] : e}`);
-  if (e && e.stack) for (const line of e.stack.split('\n').slice(1, 8)) console.log(`  # ${line}`);
-  console.log(`1..${count + 1}`);
-  process.exitCode = 2;
-});
+// The CAPTCHA has tests of its own (tests/integration/test_captcha.py).
+run(new Service('webauthn'), main, OVERALL_TIMEOUT_MS);
