@@ -84,4 +84,26 @@ int CountTowardsMaximum(MethodKind kind, const std::vector<Enrollment>& existing
   return count;
 }
 
+Result<std::string> ChooseMethodName(const std::optional<std::string>& given, bool given_is_text,
+                                     MethodKind kind, std::string_view base, std::string_view what,
+                                     const std::vector<Enrollment>& existing, TimePoint now) {
+  if (!given_is_text) return Status::InvalidArgument("invalid_name", "The name must be text.", "name");
+  if (!given) return DefaultMethodName(base, kind, existing, now);
+  Result<std::string> clean = CleanMethodName(*given);
+  if (!clean.ok()) return clean.status();
+  if (MethodNameTaken(*clean, kind, existing)) {
+    return Status::InvalidArgument("duplicate_name", "You already have " + std::string(what) + " with that name.",
+                                   "name");
+  }
+  return clean;
+}
+
+Status CheckMethodMaximum(MethodKind kind, const std::vector<Enrollment>& existing, TimePoint now,
+                          int max, std::string_view plural) {
+  if (CountTowardsMaximum(kind, existing, now) < max) return Status::Ok();
+  return Status::Error(Errc::kConflict, "too_many_methods",
+                       "You have registered the most " + std::string(plural) + " allowed (" +
+                           std::to_string(max) + "). Remove one first.");
+}
+
 }  // namespace latchkey

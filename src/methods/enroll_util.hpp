@@ -33,6 +33,19 @@ bool MethodNameTaken(std::string_view name, MethodKind kind, const std::vector<E
 std::string DefaultMethodName(std::string_view base, MethodKind kind,
                               const std::vector<Enrollment>& existing, TimePoint now);
 
+// The name a registration takes: `given` (the body's "name"; nullopt when absent,
+// `given_is_text` false when it was not a string) cleaned and not taken by an
+// active enrollment of `kind`, or a default from `base`. `what` names the kind in
+// the message ("an authenticator app"). kInvalidArgument with field "name".
+Result<std::string> ChooseMethodName(const std::optional<std::string>& given, bool given_is_text,
+                                     MethodKind kind, std::string_view base, std::string_view what,
+                                     const std::vector<Enrollment>& existing, TimePoint now);
+
+// kConflict "too_many_methods" when `existing` already takes `max` places of
+// `kind` (CountTowardsMaximum). `plural` names the kind ("security keys").
+Status CheckMethodMaximum(MethodKind kind, const std::vector<Enrollment>& existing, TimePoint now,
+                          int max, std::string_view plural);
+
 // How many places of the per-kind maximum `existing` takes for `kind`: every
 // active enrollment, and every pending one whose registration window (the "exp"
 // entry of its pending blob, unix milliseconds) has not passed at `now`. An

@@ -3,31 +3,7 @@ SMTP server for the codes, and the limits and lockouts a guesser meets."""
 import json
 import unittest
 
-from lk import LatchkeyTestCase, code_in
-
-
-class Browser:
-    """Keeps the session cookie like a browser would (one origin)."""
-
-    def __init__(self, lk):
-        self.lk = lk
-        self.cookie = None
-        self.last_set_cookie = None
-
-    def call(self, method, path, body=None, headers=None):
-        h = dict(headers or {})
-        if self.cookie:
-            h["Cookie"] = "latchkey_session=" + self.cookie
-        status, resp_headers, data = self.lk.request(method, path, body, headers=h)
-        set_cookie = resp_headers.get("set-cookie")
-        if set_cookie:
-            self.last_set_cookie = set_cookie
-            value = set_cookie.split(";")[0].split("=", 1)[1]
-            self.cookie = value or None
-        return status, resp_headers, data
-
-    def sign_in(self, username, password):
-        return self.call("POST", "/api/v1/session", {"username": username, "password": password})
+from lk import Browser, LatchkeyTestCase, code_in
 
 
 class SecurityInfoTest(LatchkeyTestCase):

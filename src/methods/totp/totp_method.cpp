@@ -132,27 +132,15 @@ class TotpMethod final : public Method, public Enroller {
     if (body.is_discarded() || !body.is_object()) {
       return Status::InvalidArgument("invalid_json", "Send a JSON object.");
     }
-    std::string name;
-    if (body.contains("name")) {
-      if (!body["name"].is_string()) {
-        return Status::InvalidArgument("invalid_name", "The name must be text.", "name");
-      }
-      Result<std::string> clean = CleanMethodName(body["name"].get<std::string>());
-      if (!clean.ok()) return clean.status();
-      name = std::move(clean).value();
-      if (MethodNameTaken(name, MethodKind::kTotp, ctx.existing)) {
-        return Status::InvalidArgument(
-            "duplicate_name", "You already have an authenticator app with that name.", "name");
-      }
-    } else {
-      name = DefaultMethodName(kHint, MethodKind::kTotp, ctx.existing, ctx.clock.Now());
-    }
+    std::optional<std::string> given;
+    const bool given_is_text = !body.contains("name") || body["name"].is_string();
+    if (body.contains("name") && given_is_text) given = body["name"].get<std::string>();
+    Result<std::string> chosen = ChooseMethodName(given, given_is_text, MethodKind::kTotp, kHint,
+                                                  "an authenticator app", ctx.existing, ctx.clock.Now());
+    if (!chosen.ok()) return chosen.status();
+    std::string name = std::move(chosen).value();
     const TimePoint now = ctx.clock.Now();
-    if (CountTowardsMaximum(MethodKind::kTotp, ctx.existing, now) >= o_.max_per_account) {
-      return Status::Error(Errc::kConflict, "too_many_methods",
-                           "You have registered the most authenticator apps allowed (" +
-                               std::to_string(o_.max_per_account) + "). Remove one first.");
-    }
+    LK_RETURN_IF_ERROR(CheckMethodMaximum(MethodKind::kTotp, ctx.existing, now, o_.max_per_account, "authenticator apps"));
 
     StoredKey s;
     s.params = o_.params;

@@ -186,27 +186,15 @@ class WebAuthnMethod final : public Method, public Enroller {
     if (body.is_discarded() || !body.is_object()) {
       return Status::InvalidArgument("invalid_json", "Send a JSON object.");
     }
-    std::string name;
-    if (body.contains("name")) {
-      if (!body["name"].is_string()) {
-        return Status::InvalidArgument("invalid_name", "The name must be text.", "name");
-      }
-      Result<std::string> clean = CleanMethodName(body["name"].get<std::string>());
-      if (!clean.ok()) return clean.status();
-      name = std::move(clean).value();
-      if (MethodNameTaken(name, MethodKind::kWebauthn, ctx.existing)) {
-        return Status::InvalidArgument("duplicate_name",
-                                       "You already have a security key with that name.", "name");
-      }
-    } else {
-      name = DefaultMethodName("Security key", MethodKind::kWebauthn, ctx.existing, ctx.clock.Now());
-    }
+    std::optional<std::string> given;
+    const bool given_is_text = !body.contains("name") || body["name"].is_string();
+    if (body.contains("name") && given_is_text) given = body["name"].get<std::string>();
+    Result<std::string> chosen = ChooseMethodName(given, given_is_text, MethodKind::kWebauthn, "Security key",
+                                                  "a security key", ctx.existing, ctx.clock.Now());
+    if (!chosen.ok()) return chosen.status();
+    std::string name = std::move(chosen).value();
     const TimePoint now = ctx.clock.Now();
-    if (CountTowardsMaximum(MethodKind::kWebauthn, ctx.existing, now) >= o_.max_per_account) {
-      return Status::Error(Errc::kConflict, "too_many_methods",
-                           "You have registered the most security keys allowed (" +
-                               std::to_string(o_.max_per_account) + "). Remove one first.");
-    }
+    LK_RETURN_IF_ERROR(CheckMethodMaximum(MethodKind::kWebauthn, ctx.existing, now, o_.max_per_account, "security keys"));
 
     std::string handle;
     std::vector<wa::CredentialDescriptor> exclude;
