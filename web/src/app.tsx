@@ -1,20 +1,35 @@
 // The page around every flow: skip link, header with the organisation and the
 // language switcher, the flow, and the helpdesk in the footer.
-import { useLayoutEffect, useMemo, useState } from 'preact/hooks';
+//
+// Routes are in the address's hash (docs/portal.md): #/unlock, #/activate, and
+// anything else is the reset. Only the page's name is there, never a flow's id.
+import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { Branding } from './api';
+import { FlowPages, KIND_HASH, KIND_TEXT, type Kind } from './flow';
 import { I18n, catalogs, languages, rememberLanguage, translator } from './i18n';
-import { Reset } from './reset';
+
+function kindOf(hash: string): Kind {
+  const found = (Object.keys(KIND_HASH) as Kind[]).find((k) => KIND_HASH[k] === hash);
+  return found ?? 'reset';
+}
 
 export function App({ branding, initialLang }: { branding: Branding; initialLang: string }) {
   const [lang, setLang] = useState(initialLang);
+  const [kind, setKind] = useState<Kind>(() => kindOf(location.hash));
   const i18n = useMemo(() => ({ lang, t: translator(lang) }), [lang]);
   const { t } = i18n;
+
+  useEffect(() => {
+    const follow = () => setKind(kindOf(location.hash));
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
 
   // With the render, not after it: assistive technology reads the new text in its language.
   useLayoutEffect(() => {
     document.documentElement.lang = lang;
-    document.title = `${t('doc.reset')} – ${branding.organisation_name}`;
-  }, [lang, branding.organisation_name]);
+    document.title = `${t(KIND_TEXT[kind].doc)} – ${branding.organisation_name}`;
+  }, [lang, kind, branding.organisation_name]);
 
   return (
     <I18n.Provider value={i18n}>
@@ -34,7 +49,7 @@ export function App({ branding, initialLang }: { branding: Branding; initialLang
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Reset branding={branding} />
+        <FlowPages key={kind} kind={kind} branding={branding} />
       </main>
       <footer class="bottom">
         <p>{branding.helpdesk_contact ? t('footer.help', { contact: branding.helpdesk_contact })

@@ -1,6 +1,8 @@
-// "Get back into your account": the reset flow (docs/flows.md) as pages.
-//   start (username, CAPTCHA) → verification step 1 [→ step 2] → choose a new password → done
-// and the pages that end it early: blocked, expired, throttled (with the helpdesk).
+// The self-service flows (docs/flows.md) as pages:
+//   reset:    start (username, CAPTCHA) → verification step 1 [→ step 2] → choose a new password → done
+//   unlock:   start (username, CAPTCHA) → verification step 1 [→ step 2] → unlock → done
+//   activate: start (username, activation code, CAPTCHA) → choose a password → done
+// and the pages that end one early: blocked, expired, throttled (with the helpdesk).
 // The flow's id lives in this component only: never in storage or the address bar.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
@@ -11,7 +13,26 @@ import { useI18n, type Translate } from './i18n';
 import type { MessageKey } from './messages/en';
 
 type Ending = { reason: 'blocked' | 'expired' | 'throttled'; message?: string };
-type Props = { branding: Branding };
+export type Kind = Flow['kind'];
+type Props = { branding: Branding; kind: Kind };
+
+// The texts that differ between the flows.
+type KindText = {
+  title: MessageKey; doc: MessageKey; intro: MessageKey; last: MessageKey;
+  done: MessageKey; doneBody: MessageKey;
+};
+export const KIND_TEXT: Record<Kind, KindText> = {
+  reset: { title: 'title.reset', doc: 'doc.reset', intro: 'start.intro', last: 'steps.password',
+           done: 'done.heading', doneBody: 'done.body' },
+  unlock: { title: 'title.unlock', doc: 'doc.unlock', intro: 'start.intro.unlock', last: 'steps.unlock',
+            done: 'done.unlock.heading', doneBody: 'done.unlock.body' },
+  activate: { title: 'title.activate', doc: 'doc.activate', intro: 'start.intro.activate', last: 'steps.password',
+              done: 'done.activate.heading', doneBody: 'done.activate.body' },
+};
+
+// Where the start page's links lead (the hash routes of app.tsx).
+export const KIND_HASH: Record<Kind, string> = { reset: '#/', unlock: '#/unlock', activate: '#/activate' };
+const OTHER_LINK: Record<Kind, MessageKey> = { reset: 'others.reset', unlock: 'others.unlock', activate: 'others.activate' };
 
 // Kinds this page can verify; the others (security key, questions) come later.
 const CODE_KINDS: MethodKind[] = ['email', 'sms', 'voice', 'office_phone', 'totp', 'recovery_code'];
@@ -27,7 +48,7 @@ function endingOf(error: ApiError | null): Ending | null {
 }
 
 // A person-facing text for an error: ours for the codes we know, else the service's.
-function errorText(t: Translate, error: ApiError): string {
+export function errorText(t: Translate, error: ApiError): string {
   const known: Record<string, MessageKey> = {
     network: 'error.network', rate_limited: 'error.rate_limited', wrong_code: 'error.wrong_code',
     code_expired: 'error.code_expired', code_used: 'error.code_used',
@@ -38,7 +59,7 @@ function errorText(t: Translate, error: ApiError): string {
   return error.message || t('error.internal');
 }
 
-export function Reset({ branding }: Props) {
+export function FlowPages({ branding, kind }: Props) {
   const [flow, setFlow] = useState<Flow | null>(null);
   const [ending, setEnding] = useState<Ending | null>(null);
   const [username, setUsername] = useState('');
@@ -72,7 +93,7 @@ export function Reset({ branding }: Props) {
 
   if (ending) return <Ended ending={ending} branding={branding} onRestart={restart} />;
   if (!flow) {
-    return <Start key={attempt} branding={branding} onStart={(f, name) => { setUsername(name); next(f); }} fail={fail} />;
+    return <Start key={attempt} kind={kind} branding={branding} onStart={(f, name) => { setUsername(name); next(f); }} fail={fail} />;
   }
   const step = `${flow.state}-${flow.gates_passed}-${choosing}`;
   let page: ComponentChildren;
@@ -81,14 +102,16 @@ export function Reset({ branding }: Props) {
   } else if (flow.state === 'verify') {
     page = <Verify key={step} flow={flow} branding={branding} onFlow={next} fail={fail}
                    onChooseAnother={() => setChoosing(true)} />;
+  } else if (flow.state === 'set_password' && kind === 'unlock') {
+    page = <Unlock key={step} flow={flow} onFlow={next} fail={fail} />;
   } else if (flow.state === 'set_password') {
-    page = <NewPassword key={step} flow={flow} username={username} onFlow={next} fail={fail} />;
+    page = <NewPassword key={step} flow={flow} kind={kind} username={username} onFlow={next} fail={fail} />;
   } else {
-    page = <Done onRestart={restart} />;
+    page = <Done kind={kind} onRestart={restart} />;
   }
   return (
     <>
-      {flow.state !== 'done' && <Steps flow={flow} />}
+      {flow.state !== 'done' && <Steps flow={flow} kind={kind} />}
       {page}
     </>
   );
@@ -104,17 +127,20 @@ function useFocusHeading() {
   return ref;
 }
 
-function Heading({ children }: { children: ComponentChildren }) {
+export function Heading({ children }: { children: ComponentChildren }) {
   const ref = useFocusHeading();
   return <h1 tabIndex={-1} ref={ref}>{children}</h1>;
 }
 
-// "verification step 1 ✓ › verification step 2 › choose a new password"
-function Steps({ flow }: { flow: Flow }) {
+// "verification step 1 ✓ › verification step 2 › choose a new password"; for an unlock
+// the last step is "unlock the account", for an activation "activation code ✓ › choose
+// a new password" (the code was the gate).
+function Steps({ flow, kind }: { flow: Flow; kind: Kind }) {
   const { t } = useI18n();
-  const current = flow.state === 'set_password' ? flow.gates_required : flow.gates_passed;
-  const names = Array.from({ length: flow.gates_required }, (_, i) => t('steps.gate', { n: i + 1 }));
-  names.push(t('steps.password'));
+  const gates = kind === 'activate' ? [t('steps.activation')]
+    : Array.from({ length: flow.gates_required }, (_, i) => t('steps.gate', { n: i + 1 }));
+  const current = flow.state === 'set_password' ? gates.length : flow.gates_passed;
+  const names = [...gates, t(KIND_TEXT[kind].last)];
   return (
     <nav class="steps" aria-label={t('steps.label')}>
       <ol>
@@ -133,11 +159,11 @@ function Steps({ flow }: { flow: Flow }) {
 
 // The region where a step's error is announced. Always in the page, so that screen
 // readers notice when text appears in it.
-function Alert({ text }: { text: string }) {
+export function Alert({ text }: { text: string }) {
   return <div class={text ? 'alert' : 'alert empty'} role="alert">{text}</div>;
 }
 
-function Field(props: {
+export function Field(props: {
   id: string; label: string; hint?: string; error?: string; value: string; type?: string;
   autocomplete?: string; inputMode?: string; onInput: (v: string) => void; spellcheck?: boolean;
 }) {
@@ -161,7 +187,7 @@ function Field(props: {
 // The step's submit button. While the answer is awaited it says so and is
 // aria-disabled, not disabled: a disabled button would drop the keyboard focus. The
 // step's handlers ignore a submit while busy.
-function Busy({ busy, children }: { busy: boolean; children: ComponentChildren }) {
+export function Busy({ busy, children }: { busy: boolean; children: ComponentChildren }) {
   const { t } = useI18n();
   return (
     <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>
@@ -170,7 +196,7 @@ function Busy({ busy, children }: { busy: boolean; children: ComponentChildren }
   );
 }
 
-function Helpdesk({ branding }: { branding: Branding }) {
+export function Helpdesk({ branding }: { branding: Branding }) {
   const { t } = useI18n();
   return <p class="helpdesk">{branding.helpdesk_contact ? t('helpdesk.line', { contact: branding.helpdesk_contact })
                                                         : t('helpdesk.generic')}</p>;
@@ -180,12 +206,14 @@ type StepProps = { flow: Flow; onFlow: (f: Flow) => void; fail: (e: ApiError | n
 
 // ------------------------------------------------------------------ the steps
 
-function Start({ branding, onStart, fail }: {
-  branding: Branding; onStart: (f: Flow, username: string) => void; fail: (e: ApiError | null) => boolean;
+function Start({ kind, branding, onStart, fail }: {
+  kind: Kind; branding: Branding; onStart: (f: Flow, username: string) => void; fail: (e: ApiError | null) => boolean;
 }) {
   const { t } = useI18n();
   const [username, setUsername] = useState('');
   const [fieldError, setFieldError] = useState('');
+  const [code, setCode] = useState('');
+  const [codeError, setCodeError] = useState('');
   const [alert, setAlert] = useState('');
   const [busy, setBusy] = useState(false);
   const [captchaOn, setCaptchaOn] = useState<boolean | null>(null);
@@ -211,12 +239,11 @@ function Start({ branding, onStart, fail }: {
     e.preventDefault();
     if (busy) return;
     setAlert('');
-    if (!username.trim()) {
-      setFieldError(t('start.username_missing'));
-      document.getElementById('username')?.focus();
-      return;
-    }
-    setFieldError('');
+    const activate = kind === 'activate';
+    setFieldError(username.trim() ? '' : t('start.username_missing'));
+    setCodeError(activate && !code.trim() ? t('start.code_missing') : '');
+    if (!username.trim()) return document.getElementById('username')?.focus();
+    if (activate && !code.trim()) return document.getElementById('activation-code')?.focus();
     setBusy(true);
     const solved = await solve();
     if (!solved && (await probe.current)) {
@@ -224,28 +251,49 @@ function Start({ branding, onStart, fail }: {
       setAlert(t('start.captcha_wait'));
       return;
     }
-    const a = await api<Flow>('POST', '/api/v1/flows',
-                              { kind: 'reset', username: username.trim(), ...(solved ? { captcha: solved } : {}) });
+    const a = await api<Flow>('POST', '/api/v1/flows', {
+      kind, username: username.trim(), ...(activate ? { activation_code: code.trim() } : {}),
+      ...(solved ? { captcha: solved } : {}),
+    });
     setBusy(false);
     if (a.ok && a.body) return onStart(a.body, username.trim());
     if (fail(a.error)) return;
-    if (a.error!.code.startsWith('captcha_')) captcha.current?.reset();
-    if (a.error!.field === 'username') setFieldError(errorText(t, a.error!));
-    else setAlert(errorText(t, a.error!));
+    const err = a.error!;
+    // A payload is spent by the answer, whatever it was: the next try needs a new one.
+    if (solved) captcha.current?.reset();
+    if (err.field === 'username') {
+      setFieldError(errorText(t, err));
+    } else if (activate && (err.code === 'activation_invalid' || err.field === 'activation_code')) {
+      // The service's own words: one answer for a wrong, expired, used or unknown code.
+      setCodeError(errorText(t, err));
+      document.getElementById('activation-code')?.focus();
+    } else {
+      setAlert(errorText(t, err));
+    }
   };
 
+  const others = (Object.keys(KIND_TEXT) as Kind[]).filter((k) => k !== kind);
   return (
     <section>
-      <Heading>{t('title.reset')}</Heading>
-      <p>{t('start.intro')}</p>
+      <Heading>{t(KIND_TEXT[kind].title)}</Heading>
+      <p>{t(KIND_TEXT[kind].intro)}</p>
       <form onSubmit={submit} noValidate>
         <Field id="username" label={t('start.username')} value={username} onInput={setUsername}
                hint={t('start.username_hint', { organisation: branding.organisation_name })}
                error={fieldError} autocomplete="username" />
+        {kind === 'activate' && (
+          <Field id="activation-code" label={t('start.code')} value={code} onInput={setCode}
+                 hint={t('start.code_hint')} error={codeError} autocomplete="off" />
+        )}
         {captchaOn && <Captcha handle={captcha} />}
         <Alert text={alert} />
         <Busy busy={busy}>{t('start.next')}</Busy>
       </form>
+      <nav class="others" aria-label={t('others.label')}>
+        <ul>
+          {others.map((k) => <li key={k}><a href={KIND_HASH[k]}>{t(OTHER_LINK[k])}</a></li>)}
+        </ul>
+      </nav>
     </section>
   );
 }
@@ -395,7 +443,7 @@ function Verify({ flow, branding, onFlow, fail, onChooseAnother }:
   );
 }
 
-function NewPassword({ flow, username, onFlow, fail }: StepProps & { username: string }) {
+function NewPassword({ flow, kind, username, onFlow, fail }: StepProps & { kind: Kind; username: string }) {
   const { t } = useI18n();
   const [policy, setPolicy] = useState<PasswordPolicy | null>(null);
   const [password, setPassword] = useState('');
@@ -454,7 +502,7 @@ function NewPassword({ flow, username, onFlow, fail }: StepProps & { username: s
   const strength = check ? Math.max(0, Math.min(4, check.strength)) : null;
   return (
     <section>
-      <Heading>{t('password.heading')}</Heading>
+      <Heading>{t(kind === 'activate' ? 'password.heading.activate' : 'password.heading')}</Heading>
       {policy && policy.rules.length > 0 && (
         <>
           <p id="rules-intro">{t('password.rules')}</p>
@@ -489,12 +537,41 @@ function NewPassword({ flow, username, onFlow, fail }: StepProps & { username: s
   );
 }
 
-function Done({ onRestart }: { onRestart: () => void }) {
+// The unlock's last step: no new password, a confirmation (`…/complete` with {}).
+function Unlock({ flow, onFlow, fail }: StepProps) {
+  const { t } = useI18n();
+  const [alert, setAlert] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (busy) return;
+    setAlert('');
+    setBusy(true);
+    const a = await api<Flow>('POST', `/api/v1/flows/${flow.id}/complete`, {});
+    setBusy(false);
+    if (a.ok && a.body) return onFlow(a.body);
+    if (!fail(a.error)) setAlert(errorText(t, a.error!));
+  };
+
+  return (
+    <section>
+      <Heading>{t('unlock.heading')}</Heading>
+      <p>{t('unlock.body')}</p>
+      <form onSubmit={submit} noValidate>
+        <Alert text={alert} />
+        <Busy busy={busy}>{t('unlock.finish')}</Busy>
+      </form>
+    </section>
+  );
+}
+
+function Done({ kind, onRestart }: { kind: Kind; onRestart: () => void }) {
   const { t } = useI18n();
   return (
     <section>
-      <Heading>{t('done.heading')}</Heading>
-      <p>{t('done.body')}</p>
+      <Heading>{t(KIND_TEXT[kind].done)}</Heading>
+      <p>{t(KIND_TEXT[kind].doneBody)}</p>
       <button type="button" class="link" onClick={onRestart}>{t('done.again')}</button>
     </section>
   );
