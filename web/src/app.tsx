@@ -1,26 +1,30 @@
 // The page around every flow: skip link, header with the organisation and the
 // language switcher, the flow, and the helpdesk in the footer.
 //
-// Routes are in the address's hash (docs/portal.md): #/unlock, #/activate, and
-// anything else is the reset. Only the page's name is there, never a flow's id.
+// Routes are in the address's hash (docs/portal.md): #/unlock, #/activate, #/signin,
+// and anything else is the reset. Only the page's name is there, never a flow's id.
 import { useEffect, useLayoutEffect, useMemo, useState } from 'preact/hooks';
 import type { Branding } from './api';
 import { FlowPages, KIND_HASH, KIND_TEXT, type Kind } from './flow';
 import { I18n, catalogs, languages, rememberLanguage, translator } from './i18n';
+import { SignInPages } from './signin';
 
-function kindOf(hash: string): Kind {
+type Route = Kind | 'signin';
+
+function routeOf(hash: string): Route {
+  if (hash === '#/signin') return 'signin';
   const found = (Object.keys(KIND_HASH) as Kind[]).find((k) => KIND_HASH[k] === hash);
   return found ?? 'reset';
 }
 
 export function App({ branding, initialLang }: { branding: Branding; initialLang: string }) {
   const [lang, setLang] = useState(initialLang);
-  const [kind, setKind] = useState<Kind>(() => kindOf(location.hash));
+  const [route, setRoute] = useState<Route>(() => routeOf(location.hash));
   const i18n = useMemo(() => ({ lang, t: translator(lang) }), [lang]);
   const { t } = i18n;
 
   useEffect(() => {
-    const follow = () => setKind(kindOf(location.hash));
+    const follow = () => setRoute(routeOf(location.hash));
     window.addEventListener('hashchange', follow);
     return () => window.removeEventListener('hashchange', follow);
   }, []);
@@ -28,8 +32,9 @@ export function App({ branding, initialLang }: { branding: Branding; initialLang
   // With the render, not after it: assistive technology reads the new text in its language.
   useLayoutEffect(() => {
     document.documentElement.lang = lang;
-    document.title = `${t(KIND_TEXT[kind].doc)} – ${branding.organisation_name}`;
-  }, [lang, kind, branding.organisation_name]);
+    const doc = route === 'signin' ? 'doc.signin' : KIND_TEXT[route].doc;
+    document.title = `${t(doc)} – ${branding.organisation_name}`;
+  }, [lang, route, branding.organisation_name]);
 
   return (
     <I18n.Provider value={i18n}>
@@ -49,7 +54,8 @@ export function App({ branding, initialLang }: { branding: Branding; initialLang
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <FlowPages key={kind} kind={kind} branding={branding} />
+        {route === 'signin' ? <SignInPages key={route} branding={branding} />
+                            : <FlowPages key={route} kind={route} branding={branding} />}
       </main>
       <footer class="bottom">
         <p>{branding.helpdesk_contact ? t('footer.help', { contact: branding.helpdesk_contact })

@@ -51,7 +51,7 @@ function endingOf(error: ApiError | null): Ending | null {
 export function errorText(t: Translate, error: ApiError): string {
   const known: Record<string, MessageKey> = {
     network: 'error.network', rate_limited: 'error.rate_limited', wrong_code: 'error.wrong_code',
-    code_expired: 'error.code_expired', code_used: 'error.code_used',
+    code_expired: 'error.code_expired', code_used: 'error.code_used', invalid_credentials: 'error.invalid_credentials',
     number_mismatch: 'error.number_mismatch', internal: 'error.internal', unavailable: 'error.unavailable',
   };
   if (error.code in known) return t(known[error.code]);
@@ -292,6 +292,7 @@ function Start({ kind, branding, onStart, fail }: {
       <nav class="others" aria-label={t('others.label')}>
         <ul>
           {others.map((k) => <li key={k}><a href={KIND_HASH[k]}>{t(OTHER_LINK[k])}</a></li>)}
+          <li><a href="#/signin">{t('others.signin')}</a></li>
         </ul>
       </nav>
     </section>
