@@ -24,7 +24,10 @@ export function App({ branding, initialLang }: { branding: Branding; initialLang
   const { t } = i18n;
 
   useEffect(() => {
-    const follow = () => setRoute(routeOf(location.hash));
+    // Only a route changes the page: the skip link's #main is an in-page jump.
+    const follow = () => {
+      if (location.hash === '' || location.hash.startsWith('#/')) setRoute(routeOf(location.hash));
+    };
     window.addEventListener('hashchange', follow);
     return () => window.removeEventListener('hashchange', follow);
   }, []);
