@@ -834,14 +834,7 @@ Result<FlowView> FlowService::Complete(std::string_view flow_id, const SecretStr
       verdict.accepted = false;
     }
   }
-  if (!verdict.accepted) {
-    Status::Violations v;
-    for (const auto& x : verdict.violations) v.emplace_back(x.rule, x.message);
-    return Status::PolicyRejected("password_rejected",
-                                  "Choose a different password: " + verdict.violations.front().message,
-                                  "new_password")
-        .WithViolations(std::move(v));
-  }
+  if (!verdict.accepted) return RejectionOf(verdict);
 
   // 2. Claim the flow, so that two completions cannot both write the directory.
   std::string subject;

@@ -364,14 +364,7 @@ Status SecurityInfoService::ChangePassword(const SessionView& s, const SecretStr
       verdict.accepted = false;
     }
   }
-  if (!verdict.accepted) {
-    Status::Violations v;
-    for (const auto& x : verdict.violations) v.emplace_back(x.rule, x.message);
-    return Status::PolicyRejected("password_rejected",
-                                  "Choose a different password: " + verdict.violations.front().message,
-                                  "new_password")
-        .WithViolations(std::move(v));
-  }
+  if (!verdict.accepted) return RejectionOf(verdict);
   const Status written = d_.directory.ResetPassword(*account, replacement);
   const TimePoint now = d_.clock.Now();
   st = d_.store.Write([&](Tx& tx) -> Status {

@@ -136,4 +136,13 @@ std::vector<std::string> PasswordPolicy::Describe() const {
   return out;
 }
 
+Status RejectionOf(const PolicyVerdict& verdict) {
+  Status::Violations v;
+  for (const auto& x : verdict.violations) v.emplace_back(x.rule, x.message);
+  return Status::PolicyRejected("password_rejected",
+                                "Choose a different password: " + verdict.violations.front().message,
+                                "new_password")
+      .WithViolations(std::move(v));
+}
+
 }  // namespace latchkey

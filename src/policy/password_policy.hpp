@@ -53,6 +53,11 @@ struct PolicyVerdict {
   int strength = 0;  // zxcvbn score 0..4 of the normalised password
 };
 
+// A refused verdict as the answer people get: kPolicyRejected "password_rejected"
+// on field "new_password", the first broken rule in the message, every one in
+// Status::violations(). The verdict must have at least one violation.
+Status RejectionOf(const PolicyVerdict& verdict);
+
 // Violation ids from this file (the components define theirs).
 inline constexpr std::string_view kMinLengthRule = "min_length";
 inline constexpr std::string_view kMaxLengthRule = "max_length";
